@@ -1,0 +1,157 @@
+"""The analyze flow: project cascades and actor metrics, fit power laws, write the report."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+
+from netdyn.db import connect
+from netdyn.errors import InvalidInputError
+from netdyn.report import write_report
+from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
+from netdyn.runs import finish_run, start_run
+
+__all__ = ["analyze_flow"]
+
+
+def _sources(db: str, sources: list[str] | None) -> list[str]:
+    con = connect(db)
+    try:
+        known = [
+            r[0]
+            for r in con.execute("select distinct source from events order by source").fetchall()
+        ]
+    finally:
+        con.close()
+    if not sources:
+        if not known:
+            raise InvalidInputError(
+                f"the event log {db} is empty; ingest data first (netdyn ingest) or simulate"
+            )
+        return known
+    unknown = sorted(set(sources) - set(known))
+    if unknown:
+        raise InvalidInputError(f"no events with source {unknown} in {db}; known sources: {known}")
+    return list(sources)
+
+
+@task(cache_policy=NONE)
+def cascades_task(db: str, run_id: str, sources: list[str], watermark: int) -> dict:
+    con = connect(db)
+    try:
+        return write_cascades(con, run_id, sources, watermark=watermark)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NONE)
+def actor_metrics_task(db: str, run_id: str, sources: list[str], watermark: int) -> dict:
+    con = connect(db)
+    try:
+        return write_actor_metrics(con, run_id, sources, watermark=watermark)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NONE)
+def powerlaw_task(db: str, run_id: str) -> list[dict]:
+    con = connect(db)
+    try:
+        return write_powerlaw_fits(con, run_id).to_dicts()
+    finally:
+        con.close()
+
+
+@task(cache_policy=NONE, retries=1, retry_delay_seconds=2)
+def report_task(db: str, run_id: str, reports_dir: str) -> str:
+    con = connect(db)
+    try:
+        return str(write_report(con, run_id, reports_dir))
+    finally:
+        con.close()
+
+
+@flow(name="netdyn-analyze")
+def analyze_flow(
+    db: str = "netdyn.duckdb",
+    sources: list[str] | None = None,
+    reports_dir: str = "reports",
+) -> dict:
+    """Analyse the events of ``sources`` (default: every source in the log) as one run.
+
+    Writes ``cascades``, ``actor_metrics`` and ``powerlaw_fits`` rows keyed by a new
+    ``run_id``, records the run in ``runs``, and writes ``<reports_dir>/<run_id>.html``.
+
+    Returns
+    -------
+    dict
+        ``run_id``, ``report`` (path), ``sources``, and the counts of each step.
+    """
+    logger = get_run_logger()
+    sources = _sources(db, sources)
+    con = connect(db)
+    run_id = start_run(
+        con,
+        flow="analyze",
+        parameters={"sources": sources, "reports_dir": reports_dir},
+        sources=sources,
+    )
+    watermark = con.execute(
+        "select event_watermark from runs where run_id = ?", [run_id]
+    ).fetchall()[0][0]
+    con.close()
+    try:
+        cascade_counts = cascades_task(db, run_id, sources, watermark)
+        actor_counts = actor_metrics_task(db, run_id, sources, watermark)
+        fits = powerlaw_task(db, run_id)
+        report = report_task(db, run_id, reports_dir)
+    except Exception as e:
+        con = connect(db)
+        finish_run(con, run_id, status="failed", error=str(e))
+        con.close()
+        raise
+    con = connect(db)
+    finish_run(con, run_id, status="completed", report_path=report)
+    con.close()
+    logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)
+    create_table_artifact(
+        key="netdyn-powerlaw-fits",
+        table=[
+            {
+                k: f[k]
+                for k in (
+                    "quantity",
+                    "status",
+                    "n",
+                    "n_tail",
+                    "xmin",
+                    "alpha",
+                    "sigma",
+                    "ks_distance",
+                )
+            }
+            for f in fits
+        ],
+        description=f"Power-law fits of run {run_id}",
+    )
+    create_markdown_artifact(
+        key="netdyn-run-summary",
+        markdown=(
+            f"# netdyn run `{run_id}`\n\n"
+            f"* sources: {', '.join(f'`{s}`' for s in sources)}\n"
+            f"* cascades: {cascade_counts['n_cascades']:,} "
+            f"(orphan events {cascade_counts['n_orphan_nodes']:,})\n"
+            f"* actors: {actor_counts['n_actors']:,}, edges: {actor_counts['n_edges']:,}\n"
+            f"* report: `{report}`\n"
+        ),
+        description="netdyn analysis run summary",
+    )
+    return {
+        "run_id": run_id,
+        "report": report,
+        "sources": sources,
+        **cascade_counts,
+        **actor_counts,
+        "fits": fits,
+    }

@@ -1,0 +1,93 @@
+"""Readers: one module per source format, each a generator of :class:`ingest.canonical.Chunk`.
+
+Every reader has the signature ``read(path: str | Path) -> Iterator[Chunk]`` and yields one
+chunk per input unit (file or archive); the event log appends each chunk as one batch.
+:data:`READERS` maps the format names used on the command line to reader specs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.canonical import Chunk
+
+__all__ = ["ReaderSpec", "READERS", "get_reader"]
+
+
+@dataclass(frozen=True)
+class ReaderSpec:
+    """A source format: its reader, the default ``source`` label of its events, a description,
+    and how a folder splits into input units (each appended as one batch by its own task)."""
+
+    name: str
+    read: Callable[[Path], Iterator[Chunk]]
+    default_label: Callable[[Path], str]
+    description: str
+    patterns: tuple[str, ...] = ()
+
+    def inputs(self, path: Path) -> list[Path]:
+        """The input units of ``path``: the path itself, or for a folder (when the format has
+        ``patterns``) its matching files in name order."""
+        if path.is_dir() and self.patterns:
+            found = sorted({f for pattern in self.patterns for f in path.glob(pattern)})
+            return [f for f in found if f.is_file()]
+        return [path]
+
+
+def _registry() -> dict[str, ReaderSpec]:
+    from ingest.readers import edgelist, moltbook_api, moltbook_observatory, twitter
+
+    return {
+        "twitter15-16": ReaderSpec(
+            "twitter15-16",
+            twitter.read,
+            lambda _path: "twitter15-16",
+            "Twitter15/16 propagation trees (Ma et al. 2017), the .tar.gz archive or its folder",
+        ),
+        "moltbook-api": ReaderSpec(
+            "moltbook-api",
+            moltbook_api.read,
+            lambda _path: "moltbook-api",
+            "MoltBook raw API /posts/{id} responses: a folder of <post_uuid>.json or one file",
+            ("*.json",),
+        ),
+        "moltbook-observatory": ReaderSpec(
+            "moltbook-observatory",
+            moltbook_observatory.read,
+            lambda _path: "moltbook-observatory",
+            "MoltBook observatory export: posts.json(.gz), comments.json(.gz), network.csv(.gz)",
+            ("posts.json", "posts.json.gz", "comments.json", "comments.json.gz", "network.csv",
+             "network.csv.gz"),
+        ),
+        "edgelist": ReaderSpec(
+            "edgelist",
+            edgelist.read,
+            lambda path: f"edgelist:{edgelist.stem(path)}",
+            "temporal edge list 'src dst unix_seconds' (whitespace separated, .gz allowed)",
+            ("*.txt", "*.txt.gz", "*.csv", "*.csv.gz", "*.tsv", "*.tsv.gz", "*.edges", "*.gz"),
+        ),
+    }
+
+
+READERS: dict[str, ReaderSpec] = {}
+
+
+def get_reader(name: str) -> ReaderSpec:
+    """Return the reader spec for a format name.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``name`` is not a known format; the message lists the known ones.
+    """
+    from netdyn.errors import InvalidInputError
+
+    if not READERS:
+        READERS.update(_registry())
+    try:
+        return READERS[name]
+    except KeyError:
+        known = ", ".join(sorted(READERS))
+        raise InvalidInputError(f"unknown source format {name!r}; choose one of: {known}") from None

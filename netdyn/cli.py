@@ -1,0 +1,275 @@
+"""The ``netdyn`` command line.
+
+Every command takes ``--db`` (environment ``NETDYN_DB``, default ``./netdyn.duckdb``); the
+commands that write reports take ``--reports-dir`` (``NETDYN_REPORTS``, default ``./reports``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from netdyn.config import db_path, reports_dir
+from netdyn.errors import NetDynError
+
+app = typer.Typer(
+    help=(
+        "netdyn: an event-sourced network-dynamics pipeline.\n\n"
+        "Examples:\n\n"
+        "  netdyn run                      # simulate ~100,000 events, analyse, report\n\n"
+        "  netdyn run --source twitter15-16 --path ../shared/data/twitter15-16-propagation-trees/"
+        "Twitter15_16_dataset.tar.gz\n\n"
+        '  netdyn sql "select * from powerlaw_fits"'
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", envvar="NETDYN_DB", help="DuckDB file [default: ./netdyn.duckdb]"),
+]
+ReportsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--reports-dir", envvar="NETDYN_REPORTS", help="Report folder [default: ./reports]"
+    ),
+]
+FORMATS = "twitter15-16, moltbook-api, moltbook-observatory, edgelist"
+
+
+def _fail(error: BaseException) -> None:
+    console.print(f"[bold red]error:[/] {error}")
+    raise typer.Exit(code=2)
+
+
+def _summary(result: dict) -> None:
+    analysis = result.get("analysis", result)
+    load = result.get("load")
+    table = Table(title=f"run {analysis['run_id']}", show_header=False)
+    if load:
+        table.add_row("source label", load["label"])
+        for key in ("n_read", "n_inserted", "n_duplicate", "n_quarantined"):
+            if key in load:
+                table.add_row(key, f"{load[key]:,}")
+    for key in ("n_cascades", "n_orphan_nodes", "n_actors", "n_edges"):
+        table.add_row(key, f"{analysis[key]:,}")
+    for fit in analysis["fits"]:
+        if fit["status"] == "ok":
+            text = f"alpha={fit['alpha']:.3f} xmin={fit['xmin']:g} n_tail={fit['n_tail']:,}"
+        else:
+            text = fit["status"]
+        table.add_row(f"power law: {fit['quantity']}", text)
+    table.add_row("report", analysis["report"])
+    out.print(table)
+
+
+@app.command()
+def run(
+    source: Annotated[
+        str | None, typer.Option(help=f"Format of the data at --path: {FORMATS}")
+    ] = None,
+    path: Annotated[Path | None, typer.Option(help="File or folder to ingest")] = None,
+    label: Annotated[str | None, typer.Option(help="Source label for the events")] = None,
+    n_events: Annotated[int, typer.Option(help="Events to simulate (no --source)")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation")] = 0,
+    max_rejected_share: Annotated[
+        float, typer.Option(help="Fail a batch that rejects more than this share of records")
+    ] = 0.5,
+    db: DbOption = None,
+    reports: ReportsOption = None,
+) -> None:
+    """The main job: ingest (or simulate), analyse, write a report.
+
+    With no options, simulates a MoltBook-like platform of about 100,000 events (seed 0) and
+    analyses it. With --source and --path, ingests that real data and analyses it.
+
+    Example: netdyn run --source moltbook-api --path ../shared/data/moltbook-api-sample/posts
+    """
+    from flows.pipeline import pipeline_flow
+
+    try:
+        result = pipeline_flow(
+            db=str(db_path(db)),
+            reports_dir=str(reports_dir(reports)),
+            source=source,
+            path=None if path is None else str(path),
+            label=label,
+            n_events=n_events,
+            seed=seed,
+            max_rejected_share=max_rejected_share,
+        )
+    except NetDynError as e:
+        _fail(e)
+    _summary(result)
+
+
+@app.command()
+def ingest(
+    source: Annotated[str, typer.Option(help=f"Format: {FORMATS}")],
+    path: Annotated[Path, typer.Option(help="File or folder to ingest")],
+    label: Annotated[str | None, typer.Option(help="Source label for the events")] = None,
+    max_rejected_share: Annotated[
+        float, typer.Option(help="Fail a batch that rejects more than this share of records")
+    ] = 0.5,
+    db: DbOption = None,
+) -> None:
+    """Ingest a file or folder into the event log (idempotent: re-ingesting adds nothing).
+
+    Example: netdyn ingest --source edgelist --path ../shared/data/snap-collegemsg/CollegeMsg.txt.gz
+    """
+    from flows.ingest import ingest_flow
+
+    try:
+        result = ingest_flow(
+            source=source,
+            path=str(path),
+            db=str(db_path(db)),
+            label=label,
+            max_rejected_share=max_rejected_share,
+        )
+    except NetDynError as e:
+        _fail(e)
+    table = Table(
+        "batch",
+        "uri",
+        "read",
+        "inserted",
+        "duplicate",
+        "quarantined",
+        title=f"ingested {result['label']}",
+    )
+    for b in result["batches"]:
+        table.add_row(
+            str(b["batch_id"]),
+            b["uri"],
+            f"{b['n_read']:,}",
+            f"{b['n_inserted']:,}",
+            f"{b['n_duplicate']:,}",
+            f"{b['n_quarantined']:,}",
+        )
+    out.print(table)
+
+
+@app.command()
+def analyze(
+    source: Annotated[
+        list[str] | None,
+        typer.Option(help="Event source label to analyse (repeatable) [default: all]"),
+    ] = None,
+    db: DbOption = None,
+    reports: ReportsOption = None,
+) -> None:
+    """Analyse events already in the log and write a report.
+
+    Example: netdyn analyze --source twitter15-16
+    """
+    from flows.analyze import analyze_flow
+
+    try:
+        result = analyze_flow(
+            db=str(db_path(db)), sources=source or None, reports_dir=str(reports_dir(reports))
+        )
+    except NetDynError as e:
+        _fail(e)
+    _summary(result)
+
+
+@app.command()
+def simulate(
+    n_events: Annotated[int, typer.Option(help="About this many events")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    n_actors: Annotated[int, typer.Option(help="Number of actors")] = 5_000,
+    branching_ratio: Annotated[float, typer.Option(help="Mean replies per item (< 1)")] = 0.9,
+    db: DbOption = None,
+) -> None:
+    """Simulate a MoltBook-like platform into the event log (label sim:platform:<hash>).
+
+    Example: netdyn simulate --n-events 20000 --seed 7
+    """
+    from flows.simulate import simulate_flow
+
+    try:
+        result = simulate_flow(
+            db=str(db_path(db)),
+            n_events=n_events,
+            seed=seed,
+            n_actors=n_actors,
+            branching_ratio=branching_ratio,
+        )
+    except NetDynError as e:
+        _fail(e)
+    out.print(
+        f"simulated [bold]{result['label']}[/]: {result['n_inserted']:,} events inserted "
+        f"({result['n_duplicate']:,} already present)"
+    )
+
+
+@app.command()
+def status(db: DbOption = None) -> None:
+    """What the event log holds and the most recent runs."""
+    from netdyn.db import connect
+
+    con = connect(db_path(db), read_only=not _is_new(db))
+    try:
+        table = Table("source", "events", "first event_seq", "last event_seq", title="event log")
+        for row in con.execute(
+            "select source, count(*), min(event_seq), max(event_seq) from events "
+            "group by source order by source"
+        ).fetchall():
+            table.add_row(row[0], f"{row[1]:,}", str(row[2]), str(row[3]))
+        out.print(table)
+        runs = Table("run_id", "flow", "status", "sources", "report", title="recent runs")
+        for row in con.execute(
+            "select run_id, flow, status, sources, report_path from runs "
+            "order by started_at desc limit 10"
+        ).fetchall():
+            runs.add_row(row[0], row[1], row[2], ", ".join(row[3] or []), row[4] or "")
+        out.print(runs)
+    finally:
+        con.close()
+
+
+def _is_new(db: Path | None) -> bool:
+    return not db_path(db).exists()
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run read-only")],
+    db: DbOption = None,
+) -> None:
+    """Run a read-only SQL query on the database and print the result.
+
+    Example: netdyn sql "select quantity, alpha, xmin from powerlaw_fits"
+    """
+    import duckdb
+
+    from netdyn.db import connect
+
+    if _is_new(db):
+        _fail(NetDynError(f"no database at {db_path(db)}; run 'netdyn run' first or pass --db"))
+    con = connect(db_path(db), read_only=True)
+    try:
+        frame = con.sql(query).pl()
+    except duckdb.Error as e:
+        _fail(NetDynError(f"query failed: {e}"))
+    finally:
+        con.close()
+    with __import__("polars").Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60):
+        out.print(str(frame))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(sys.argv[1:])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

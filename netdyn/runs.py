@@ -1,0 +1,121 @@
+"""Run bookkeeping: one ``runs`` row per analysis or simulation run.
+
+A run records what it was asked (flow, parameters), what it saw (source labels, the event-log
+watermark and a fingerprint of the data), what it ran with (package versions) and how it
+ended. Result tables carry its ``run_id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+import duckdb
+
+__all__ = ["new_run_id", "start_run", "finish_run", "data_fingerprint", "package_versions"]
+
+_PACKAGES = ("netdyn", "duckdb", "polars", "python-igraph", "numpy", "scipy", "prefect", "networkx")
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: ``YYYYmmddTHHMMSSZ-<8 hex>`` (UTC)."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape results."""
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def data_fingerprint(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> tuple[int, str]:
+    """The event-log watermark and a fingerprint of the events of ``sources``.
+
+    Returns
+    -------
+    watermark : int
+        The largest ``event_seq`` of those sources (0 if none).
+    fingerprint : str
+        SHA-256 (first 16 hex digits) over ``(source, n_events, max event_seq)`` per source:
+        it changes whenever events of those sources are appended.
+    """
+    rows = con.execute(
+        """
+        select source, count(*), max(event_seq) from events
+        where source in (select unnest(?)) group by source order by source
+        """,
+        [list(sources)],
+    ).fetchall()
+    watermark = max((r[2] for r in rows), default=0)
+    digest = hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
+    return watermark, digest
+
+
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    flow: str,
+    parameters: dict[str, Any],
+    sources: Sequence[str] = (),
+    run_id: str | None = None,
+) -> str:
+    """Insert a ``runs`` row with status ``running`` and return its ``run_id``."""
+    run_id = run_id or new_run_id()
+    watermark, fingerprint = data_fingerprint(con, sources)
+    con.execute(
+        """
+        insert into runs (run_id, flow, parameters, sources, event_watermark, data_fingerprint,
+                          package_versions, status, started_at)
+        values (?, ?, ?, ?, ?, ?, ?, 'running', current_timestamp)
+        """,
+        [
+            run_id,
+            flow,
+            json.dumps(parameters, default=str, sort_keys=True),
+            list(sources),
+            watermark,
+            fingerprint,
+            json.dumps(package_versions()),
+        ],
+    )
+    return run_id
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    status: str,
+    error: str | None = None,
+    report_path: str | None = None,
+    sources: Sequence[str] | None = None,
+) -> None:
+    """Mark a run ``completed`` or ``failed`` (optionally updating the sources it touched)."""
+    if status not in {"completed", "failed"}:
+        raise ValueError(f"status must be 'completed' or 'failed'; got {status!r}")
+    if sources is not None:
+        watermark, fingerprint = data_fingerprint(con, sources)
+        con.execute(
+            "update runs set sources = ?, event_watermark = ?, data_fingerprint = ? "
+            "where run_id = ?",
+            [list(sources), watermark, fingerprint, run_id],
+        )
+    con.execute(
+        """
+        update runs set status = ?, error = ?, report_path = coalesce(?, report_path),
+                        finished_at = current_timestamp
+        where run_id = ?
+        """,
+        [status, error, report_path, run_id],
+    )

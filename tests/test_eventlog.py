@@ -1,0 +1,192 @@
+"""The event log: idempotent, atomic, accounted batches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from ingest.canonical import Chunk
+from ingest.load import ingest_chunk
+from netdyn.db import connect
+from netdyn.errors import RejectedShareError
+from netdyn.eventlog import append_batch, read_events
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = connect(tmp_path / "log.duckdb")
+    yield c
+    c.close()
+
+
+def make_chunk(n: int = 5, *, uri: str = "mem://a") -> Chunk:
+    chunk = Chunk(uri, "hash")
+    chunk.rows.add(
+        source_event_id="root",
+        kind="post",
+        occurred_at=T0,
+        actor_id="a",
+        object_id="root",
+        root_object_id="root",
+    )
+    for i in range(1, n):
+        chunk.rows.add(
+            source_event_id=f"c{i}",
+            kind="comment",
+            occurred_at=T0,
+            actor_id=f"u{i}",
+            target_actor_id="a",
+            object_id=f"c{i}",
+            parent_object_id="root",
+            root_object_id="root",
+            attributes={"i": i},
+        )
+    return chunk
+
+
+def counts(con) -> tuple[int, int, int]:
+    return tuple(
+        con.execute(f"select count(*) from {t}").fetchall()[0][0]
+        for t in ("events", "quarantine", "ingest_batches")
+    )
+
+
+def test_append_then_reappend_inserts_nothing(con):
+    first = ingest_chunk(con, make_chunk(), source="s", reader="test")
+    assert (first.n_read, first.n_inserted, first.n_duplicate, first.n_quarantined) == (5, 5, 0, 0)
+    second = ingest_chunk(con, make_chunk(), source="s", reader="test")
+    assert (second.n_inserted, second.n_duplicate) == (0, 5)
+    assert counts(con)[0] == 5
+    # the same ids under another source label are other events
+    third = ingest_chunk(con, make_chunk(), source="other", reader="test")
+    assert third.n_inserted == 5
+
+
+def test_event_seq_is_gap_free_and_in_reader_order(con):
+    ingest_chunk(con, make_chunk(3), source="s", reader="test")
+    ingest_chunk(con, make_chunk(6), source="s", reader="test")
+    events = read_events(con)
+    assert events["event_seq"].to_list() == list(range(1, 7))
+    assert events["source_event_id"].to_list() == ["root", "c1", "c2", "c3", "c4", "c5"]
+    assert read_events(con, since=3)["source_event_id"].to_list() == ["c3", "c4", "c5"]
+    assert read_events(con, kinds=["post"]).height == 1
+
+
+def test_counts_add_up_with_rejects_and_repeats(con):
+    chunk = make_chunk(4)
+    chunk.reject("mem://a:7", "malformed_line", "two fields, need three", "1 2")
+    # exact repeat within the batch: a duplicate
+    chunk.rows.add(
+        source_event_id="c1",
+        kind="comment",
+        occurred_at=T0,
+        actor_id="u1",
+        target_actor_id="a",
+        object_id="c1",
+        parent_object_id="root",
+        root_object_id="root",
+        attributes={"i": 1},
+    )
+    # same id, other parent: a conflicting duplicate, quarantined
+    chunk.rows.add(
+        source_event_id="c2",
+        kind="comment",
+        occurred_at=T0,
+        actor_id="u2",
+        target_actor_id="a",
+        object_id="c2",
+        parent_object_id="c1",
+        root_object_id="root",
+    )
+    # invalid rows caught by validation
+    chunk.rows.add(source_event_id="bad-kind", kind="like", actor_id="x")
+    chunk.rows.add(
+        source_event_id="future", kind="post", occurred_at=datetime(2999, 1, 1, tzinfo=UTC)
+    )
+    chunk.rows.add(source_event_id="loop", kind="reply", object_id="o", parent_object_id="o")
+    r = ingest_chunk(con, chunk, source="s", reader="test")
+    assert r.n_read == 4 + 1 + 1 + 1 + 3
+    assert r.n_read == r.n_inserted + r.n_duplicate + r.n_quarantined
+    assert (r.n_inserted, r.n_duplicate, r.n_quarantined) == (4, 1, 5)
+    reasons = dict(
+        con.execute("select reason, count(*) from quarantine group by reason").fetchall()
+    )
+    assert reasons == {
+        "malformed_line": 1,
+        "conflicting_duplicate": 1,
+        "unknown_kind": 1,
+        "timestamp_out_of_range": 1,
+        "self_parent": 1,
+    }
+    batch = con.execute(
+        "select n_read, n_inserted, n_duplicate, n_quarantined, status from ingest_batches"
+    ).fetchall()[0]
+    assert batch == (10, 4, 1, 5, "committed")
+
+
+def test_conflict_with_stored_event_is_quarantined_not_overwritten(con):
+    ingest_chunk(con, make_chunk(3), source="s", reader="test")
+    chunk = Chunk("mem://b", "h2")
+    chunk.rows.add(
+        source_event_id="c1",
+        kind="comment",
+        occurred_at=T0,
+        actor_id="someone-else",
+        object_id="c1",
+        parent_object_id="root",
+        root_object_id="root",
+    )
+    r = ingest_chunk(con, chunk, source="s", reader="test", max_rejected_share=1.0)
+    assert (r.n_inserted, r.n_duplicate, r.n_quarantined) == (0, 0, 1)
+    stored = con.execute("select actor_id from events where source_event_id = 'c1'").fetchall()
+    assert stored == [("u1",)]
+
+
+def test_text_and_attribute_changes_are_later_snapshots(con):
+    ingest_chunk(con, make_chunk(3), source="s", reader="test")
+    frame = make_chunk(3).rows.to_frame().with_columns(attributes=pl.lit('{"votes": 9}'))
+    r = append_batch(con, source="s", reader="t", uri="u", content_hash="h", rows=frame)
+    assert (r.n_inserted, r.n_duplicate, r.n_quarantined) == (0, 3, 0)
+
+
+def test_rejected_share_above_threshold_stores_nothing(con):
+    ingest_chunk(con, make_chunk(3), source="s", reader="test")
+    before = counts(con)
+    chunk = make_chunk(2, uri="mem://bad")
+    for i in range(5):
+        chunk.reject(f"mem://bad:{i}", "malformed_line", "garbage", "x")
+    with pytest.raises(RejectedShareError, match="5 of 7 records rejected"):
+        ingest_chunk(con, chunk, source="s", reader="test", max_rejected_share=0.5)
+    events, quarantined, batches = counts(con)
+    assert (events, quarantined) == before[:2]
+    assert batches == before[2] + 1
+    status = con.execute(
+        "select status, n_inserted from ingest_batches order by batch_id desc limit 1"
+    ).fetchall()
+    assert status == [("failed", 0)]
+
+
+def test_database_error_mid_batch_rolls_back_everything(con, monkeypatch):
+    ingest_chunk(con, make_chunk(3), source="s", reader="test")
+    before = counts(con)
+    chunk = make_chunk(5, uri="mem://x")
+    chunk.reject("mem://x:1", "malformed_line", "bad", "x")
+    # make the quarantine insert fail after the events insert has run
+    con.execute("alter table quarantine add column must_not_be_null int not null default 1")
+    con.execute("alter table quarantine alter column must_not_be_null drop default")
+    from netdyn.errors import EventLogError
+
+    with pytest.raises(EventLogError, match="nothing stored"):
+        ingest_chunk(con, chunk, source="s", reader="test")
+    events, quarantined, batches = counts(con)
+    assert (events, quarantined) == before[:2]
+    assert con.execute("select max(event_seq) from events").fetchall()[0][0] == 3
+
+
+def test_read_events_rejects_unknown_columns(con):
+    with pytest.raises(ValueError, match="unknown event columns"):
+        read_events(con, columns=["event_seq; drop table events"])
