@@ -18,7 +18,8 @@ Column conventions (the ``events`` table adds ``event_seq``, ``source``, ``batch
     When it happened, a timezone-aware UTC ``datetime``; ``None`` when the source gives no
     absolute time (Twitter15/16 trees give only minutes since the source tweet).
 ``seconds_since_root``
-    Seconds since the root of the event's cascade when that is all the source gives.
+    Seconds since the reference item of the event's cascade (its root, or for Twitter15/16 the
+    tweet the tree file is named after), when that is all the source gives; may be negative.
 ``actor_id`` / ``target_actor_id``
     Who acted / whom the action was addressed to (the author of the parent item, or a
     message's recipient).

@@ -12,7 +12,9 @@ Checks (a row failing several gets the first reason in this order):
     ``kind`` is not in :data:`ingest.canonical.KINDS`.
 ``timestamp_out_of_range``
     ``occurred_at`` before 1970-01-01 UTC or more than one day after the ingest time, or a
-    negative ``seconds_since_root``.
+    ``seconds_since_root`` that is not finite. (A *negative* ``seconds_since_root`` is valid:
+    relative times are measured from the source's reference item, and Twitter15/16 trees list
+    tweets posted before the tweet their file is named after.)
 ``self_parent``
     ``parent_object_id`` equals ``object_id``.
 """
@@ -62,7 +64,9 @@ def validate_rows(
         .then(pl.lit("missing_field"))
         .when(~kind.is_in(sorted(KINDS)))
         .then(pl.lit("unknown_kind"))
-        .when((ts < EARLIEST) | (ts > now + FUTURE_SLACK) | (pl.col("seconds_since_root") < 0))
+        .when(
+            (ts < EARLIEST) | (ts > now + FUTURE_SLACK) | ~pl.col("seconds_since_root").is_finite()
+        )
         .then(pl.lit("timestamp_out_of_range"))
         .when(pl.col("parent_object_id") == pl.col("object_id"))
         .then(pl.lit("self_parent"))
@@ -90,7 +94,7 @@ _DETAILS = {
     "unknown_kind": lambda r: f"kind {r['kind']!r} is not one of {sorted(KINDS)}",
     "timestamp_out_of_range": lambda r: (
         f"occurred_at {r['occurred_at']} / seconds_since_root {r['seconds_since_root']} "
-        "is before 1970, in the future, or negative"
+        "is before 1970, in the future, or not a finite number"
     ),
     "self_parent": lambda r: f"object {r['object_id']!r} names itself as its parent",
 }

@@ -171,6 +171,7 @@ def connect(
             "wait for it or open a copy read-only."
         ) from e
     con.execute("set timezone = 'UTC'")
+    con.execute("set enable_progress_bar = false")
     if migrate_schema and not read_only:
         migrate(con)
     return con

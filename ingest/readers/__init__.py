@@ -51,15 +51,20 @@ def _registry() -> dict[str, ReaderSpec]:
             moltbook_api.read,
             lambda _path: "moltbook-api",
             "MoltBook raw API /posts/{id} responses: a folder of <post_uuid>.json or one file",
-            ("*.json",),
         ),
         "moltbook-observatory": ReaderSpec(
             "moltbook-observatory",
             moltbook_observatory.read,
             lambda _path: "moltbook-observatory",
             "MoltBook observatory export: posts.json(.gz), comments.json(.gz), network.csv(.gz)",
-            ("posts.json", "posts.json.gz", "comments.json", "comments.json.gz", "network.csv",
-             "network.csv.gz"),
+            (
+                "posts.json",
+                "posts.json.gz",
+                "comments.json",
+                "comments.json.gz",
+                "network.csv",
+                "network.csv.gz",
+            ),
         ),
         "edgelist": ReaderSpec(
             "edgelist",

@@ -27,7 +27,7 @@ create table if not exists events (
     source_event_id     varchar not null,
     kind                varchar not null,
     occurred_at         timestamptz,          -- UTC; null when the source has only relative time
-    seconds_since_root  double,               -- seconds after the cascade root, when that is all we know
+    seconds_since_root  double,               -- seconds after the cascade's reference item (may be < 0)
     actor_id            varchar,
     target_actor_id     varchar,
     object_id           varchar,

@@ -1,0 +1,320 @@
+"""Reader for the MoltBook export of the Noosphere Project observatory.
+
+Format
+------
+Three files, each optionally gzip-compressed (detected by magic bytes, not by the name):
+
+* ``posts.json``: ``{"generated", "source", "total", "posts": [{id, title, author, content,
+  upvotes, downvotes, comment_count, created_at}, ...]}``; ``author`` is the agent's *name*
+  (the export has no author ids) and there is no submolt field.
+* ``comments.json``: ``{"date", "total", "comments": [{id, post_id, author, content,
+  created_at, depth}, ...]}``; ``author`` is missing on some rows; there is no ``parent_id``
+  (``depth`` is 0 everywhere), so comments form post→comment stars only.
+* ``network.csv``: header ``source,target,type,weight``; one row per (source, target, type),
+  aggregated over the whole collection, with no timestamps; ``type`` is ``reply`` or
+  ``mention``; ``weight`` is the number of interactions. Blank lines are skipped and not
+  counted; a UTF-8 byte-order mark is tolerated.
+
+Which of the three a file is, is decided by its content (a JSON object with a ``posts`` or a
+``comments`` list; a CSV whose header names ``source``, ``target``, ``type``, ``weight``), so
+renamed files still load. The JSON files are parsed whole (a few MB).
+
+Mapping to canonical rows
+-------------------------
+Actor ids are agent **names** in this source, not the uuids of the MoltBook API, so actors do
+not join across the two MoltBook sources without a name→id table.
+
+posts
+    ``kind="post"``, ``source_event_id=f"post:{id}"``, ``object_id = root_object_id = id``,
+    ``actor_id`` = author name (``None`` and ``"author_missing": true`` when absent),
+    ``occurred_at`` from ``created_at``, ``text`` = content, ``community=None``; attributes
+    ``title``, ``upvotes``, ``downvotes``, ``comment_count``.
+comments
+    ``kind="comment"``, ``source_event_id=f"comment:{id}"``, ``object_id`` = id,
+    ``parent_object_id = root_object_id = post_id``, ``actor_id`` = author name or ``None``
+    (kept, with ``"author_missing": true``), ``target_actor_id=None`` (the post's author is
+    known only through a join), ``occurred_at`` from ``created_at``, ``text`` = content;
+    attribute ``depth`` as exported (0-based: 0 = directly on the post, unlike the API
+    reader's 1-based depth).
+network edges
+    ``kind`` = the edge type, ``source_event_id=f"edge:{type}:{source}>{target}"``,
+    ``actor_id`` = source, ``target_actor_id`` = target, ``occurred_at=None``,
+    ``object_id=None``; attributes ``{"weight": int, "aggregated": true}``. Many mention
+    targets are regex fragments of the exporter ("b", "ches"); they are kept as data.
+
+Rejects
+-------
+Locators are ``"<file>#posts[i]"``/``"<file>#comments[i]"`` for JSON records and
+``"<file>:<line>"`` for CSV rows.
+
+* ``missing_field`` — a post or comment without ``id`` or ``created_at``, a comment without
+  ``post_id``, an edge with an empty source, target or type.
+* ``unparseable_timestamp`` — a ``created_at`` that is not ISO-8601 with a zone.
+* ``malformed_line`` — a record that is not a JSON object; a CSV row with the wrong number of
+  columns; a weight that is not a non-negative integer.
+* ``unknown_kind`` — an edge type other than ``reply`` or ``mention``.
+* ``invalid_encoding`` — a CSV row, or a whole JSON file, that is not UTF-8.
+* ``invalid_json`` — a file that starts like JSON but does not parse (one reject for the file).
+* ``empty_input`` — a file that is empty or whitespace only.
+
+References
+----------
+.. [1] Noosphere Project, "Moltbook Observatory" (2026-02-01), CC BY 4.0,
+   https://noosphereproject.com, https://github.com/rafalwronapl/moltbook-observatory.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ingest.canonical import Chunk, parse_timestamp, sha256_file
+from netdyn.errors import InvalidInputError, UnknownFormatError
+
+__all__ = ["read"]
+
+#: The export's file names, in the order a folder is read.
+FILE_NAMES: tuple[str, ...] = ("posts.json", "comments.json", "network.csv")
+_NETWORK_COLUMNS = ("source", "target", "type", "weight")
+_EDGE_KINDS = frozenset({"reply", "mention"})
+_COUNT = re.compile(r"\d+")
+_GZIP_MAGIC = b"\x1f\x8b"
+_HINT = "did you mean --source moltbook-api or edgelist?"
+
+
+def read(path: str | Path) -> Iterator[Chunk]:
+    """Read the observatory export, one chunk per file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export folder (its ``posts.json``, ``comments.json`` and ``network.csv``, each
+        with or without ``.gz``, are read in that order; absent ones are skipped, and a file
+        present both plain and gzipped is read twice, the event log counting the repeats
+        as duplicates) or one of the three files.
+
+    Returns
+    -------
+    Iterator of Chunk
+        One chunk per file; ``uri`` is the file's resolved path, ``content_hash`` the
+        SHA-256 of its bytes as stored (compressed if gzipped).
+
+    Raises
+    ------
+    InvalidInputError
+        At the call, not on iteration: if ``path`` does not exist.
+    UnknownFormatError
+        If the folder holds none of the three files, or a file is neither a JSON object
+        with a ``posts``/``comments`` list nor a CSV with the columns
+        ``source,target,type,weight``, or a gzip file is corrupt.
+
+    Notes
+    -----
+    Network edges carry no time: ``occurred_at`` is ``None`` and the weight is an aggregate
+    count, so edges must not be read as single events in time.
+
+    Examples
+    --------
+    >>> [chunk.n_read for chunk in read("moltbook-noosphere-observatory")]  # doctest: +SKIP
+    [5389, 578, 40545]
+    """
+    source = Path(path)
+    if not source.exists():
+        raise InvalidInputError(
+            f"{source} does not exist; pass the observatory export folder or one of "
+            "posts.json(.gz), comments.json(.gz), network.csv(.gz)"
+        )
+    resolved = source.resolve()
+    if resolved.is_dir():
+        files = [
+            resolved / f"{name}{suffix}"
+            for name in FILE_NAMES
+            for suffix in ("", ".gz")
+            if (resolved / f"{name}{suffix}").is_file()
+        ]
+        if not files:
+            raise UnknownFormatError(
+                f"{resolved} holds none of {', '.join(FILE_NAMES)} (optionally .gz); "
+                f"pass the observatory export folder or one of its files; {_HINT}"
+            )
+        return (_read_file(file) for file in files)
+    return (_read_file(file) for file in [resolved])
+
+
+def _read_file(path: Path) -> Chunk:
+    chunk = Chunk(uri=str(path), content_hash=sha256_file(str(path)))
+    data = path.read_bytes()
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as e:
+            raise UnknownFormatError(
+                f"{path.name} is a corrupt or truncated gzip file ({e}); re-download it"
+            ) from e
+    name = path.name
+    if not data.strip():
+        chunk.reject(name, "empty_input", "the file is empty", "")
+    elif data.lstrip()[:1] in (b"{", b"["):
+        _read_json(chunk, name, data)
+    else:
+        _read_network(chunk, name, data)
+    return chunk
+
+
+def _read_json(chunk: Chunk, name: str, data: bytes) -> None:
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raw = data.decode("utf-8", "backslashreplace")
+        chunk.reject(name, "invalid_encoding", f"the file is not UTF-8 ({e.reason})", raw)
+        return
+    except (json.JSONDecodeError, RecursionError) as e:
+        detail = f"not valid JSON (or nested too deeply): {e}"
+        chunk.reject(name, "invalid_json", detail, data.decode("utf-8"))
+        return
+    if isinstance(document, dict) and isinstance(document.get("posts"), list):
+        for index, post in enumerate(document["posts"]):
+            _add_post(chunk, f"{name}#posts[{index}]", post)
+    elif isinstance(document, dict) and isinstance(document.get("comments"), list):
+        for index, comment in enumerate(document["comments"]):
+            _add_comment(chunk, f"{name}#comments[{index}]", comment)
+    else:
+        raise UnknownFormatError(
+            f"{name} is JSON but not an observatory export: expected an object with a "
+            f"'posts' or 'comments' list; {_HINT}"
+        )
+
+
+def _record(chunk: Chunk, locator: str, record: Any, ids: tuple[str, ...]) -> Any:
+    """Check a JSON record; return its ``created_at`` as UTC, or ``None`` after a reject."""
+    raw = json.dumps(record, ensure_ascii=False)
+    if not isinstance(record, dict):
+        chunk.reject(locator, "malformed_line", f"expected an object, got {raw[:40]}", raw)
+        return None
+    for key in ids:
+        value = record.get(key)
+        if not isinstance(value, str) or not value:
+            chunk.reject(locator, "missing_field", f"{key!r} is missing, empty or not text", raw)
+            return None
+    value = record.get("created_at")
+    if value is None or value == "":
+        chunk.reject(locator, "missing_field", "no 'created_at'", raw)
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError(f"expected text, got {type(value).__name__}")
+        return parse_timestamp(value)
+    except ValueError as e:
+        chunk.reject(locator, "unparseable_timestamp", f"created_at {value!r}: {e}", raw)
+        return None
+
+
+def _author(record: dict[str, Any]) -> tuple[str | None, dict[str, bool]]:
+    author = record.get("author")
+    if isinstance(author, str) and author:
+        return author, {}
+    return None, {"author_missing": True}
+
+
+def _add_post(chunk: Chunk, locator: str, post: Any) -> None:
+    occurred_at = _record(chunk, locator, post, ("id",))
+    if occurred_at is None:
+        return
+    actor, flags = _author(post)
+    chunk.rows.add(
+        source_event_id=f"post:{post['id']}",
+        kind="post",
+        occurred_at=occurred_at,
+        actor_id=actor,
+        object_id=post["id"],
+        root_object_id=post["id"],
+        text=post.get("content"),
+        attributes={
+            "title": post.get("title"),
+            "upvotes": post.get("upvotes"),
+            "downvotes": post.get("downvotes"),
+            "comment_count": post.get("comment_count"),
+            **flags,
+        },
+    )
+
+
+def _add_comment(chunk: Chunk, locator: str, comment: Any) -> None:
+    occurred_at = _record(chunk, locator, comment, ("id", "post_id"))
+    if occurred_at is None:
+        return
+    actor, flags = _author(comment)
+    chunk.rows.add(
+        source_event_id=f"comment:{comment['id']}",
+        kind="comment",
+        occurred_at=occurred_at,
+        actor_id=actor,
+        object_id=comment["id"],
+        parent_object_id=comment["post_id"],
+        root_object_id=comment["post_id"],
+        text=comment.get("content"),
+        attributes={"depth": comment.get("depth"), **flags},
+    )
+
+
+def _read_network(chunk: Chunk, name: str, data: bytes) -> None:
+    # surrogateescape keeps undecodable bytes visible per row instead of failing the file.
+    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = [column.strip() for column in next(rows, [])]
+    if not set(_NETWORK_COLUMNS) <= set(header):
+        raise UnknownFormatError(
+            f"{name} is not an observatory network.csv: expected a header with the columns "
+            f"{','.join(_NETWORK_COLUMNS)}, got {','.join(header)[:80]!r}; {_HINT}"
+        )
+    at = {column: header.index(column) for column in _NETWORK_COLUMNS}
+    for fields in rows:
+        locator = f"{name}:{rows.line_num}"
+        raw = ",".join(fields)
+        if not any(field.strip() for field in fields):
+            continue
+        if not raw.isascii() and _has_surrogates(raw):
+            raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            chunk.reject(locator, "invalid_encoding", "the row is not valid UTF-8", raw)
+            continue
+        if len(fields) != len(header):
+            chunk.reject(
+                locator,
+                "malformed_line",
+                f"expected {len(header)} columns ({','.join(header)}), got {len(fields)}",
+                raw,
+            )
+            continue
+        source, target, kind, weight = (fields[at[c]].strip() for c in _NETWORK_COLUMNS)
+        if not (source and target and kind):
+            chunk.reject(locator, "missing_field", "source, target or type is empty", raw)
+        elif kind not in _EDGE_KINDS:
+            chunk.reject(locator, "unknown_kind", f"type {kind!r} is not 'reply' or 'mention'", raw)
+        elif not _COUNT.fullmatch(weight):
+            chunk.reject(
+                locator, "malformed_line", f"weight {weight!r} is not a non-negative integer", raw
+            )
+        else:
+            chunk.rows.add(
+                source_event_id=f"edge:{kind}:{source}>{target}",
+                kind=kind,
+                actor_id=source,
+                target_actor_id=target,
+                attributes={"weight": int(weight), "aggregated": True},
+            )
+
+
+def _has_surrogates(text: str) -> bool:
+    """Whether ``text`` holds bytes that ``surrogateescape`` kept because they are not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

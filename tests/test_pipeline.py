@@ -1,0 +1,91 @@
+"""The Prefect flows end to end: simulate → analyse → report, and real data through the CLI path."""
+
+from __future__ import annotations
+
+import pytest
+
+from netdyn.db import connect
+
+
+@pytest.fixture
+def db(tmp_path):
+    return str(tmp_path / "pipe.duckdb")
+
+
+def table_counts(db: str, run_id: str) -> dict[str, int]:
+    con = connect(db, read_only=True)
+    try:
+        return {
+            t: con.execute(f"select count(*) from {t} where run_id = ?", [run_id]).fetchall()[0][0]
+            for t in ("cascades", "actor_metrics", "powerlaw_fits")
+        }
+    finally:
+        con.close()
+
+
+def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
+    from flows.pipeline import pipeline_flow
+
+    result = pipeline_flow(db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, seed=3)
+    load, analysis = result["load"], result["analysis"]
+    assert load["label"].startswith("sim:platform:")
+    assert load["n_read"] == load["n_inserted"] > 3000
+    run_id = analysis["run_id"]
+    counts = table_counts(db, run_id)
+    assert counts["powerlaw_fits"] == 3
+    assert counts["cascades"] == analysis["n_cascades"] == load["params"]["n_posts"]
+    assert counts["actor_metrics"] == analysis["n_actors"] > 0
+    con = connect(db, read_only=True)
+    runs = dict(con.execute("select flow, status from runs").fetchall())
+    sim_params = con.execute(
+        "select parameters->>'$.seed', parameters->>'$.model' from runs where flow = 'simulate'"
+    ).fetchall()
+    con.close()
+    assert runs == {"simulate": "completed", "analyze": "completed"}
+    assert sim_params == [("3", "platform")]
+    html = (tmp_path / "reports" / f"{run_id}.html").read_text()
+    assert "data:image/png;base64," in html and "cascade size" in html
+    # the same seed again adds nothing and a second analysis is a new run
+    again = pipeline_flow(db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, seed=3)
+    assert again["load"]["n_inserted"] == 0
+    assert again["load"]["label"] == load["label"]
+    assert again["analysis"]["run_id"] != run_id
+    assert table_counts(db, again["analysis"]["run_id"]) == counts
+
+
+def test_pipeline_on_real_moltbook_sample(prefect_harness, db, tmp_path, shared_data):
+    from flows.pipeline import pipeline_flow
+
+    result = pipeline_flow(
+        db=db,
+        reports_dir=str(tmp_path / "reports"),
+        source="moltbook-api",
+        path=str(shared_data / "moltbook-api-sample" / "posts"),
+    )
+    run_id = result["analysis"]["run_id"]
+    con = connect(db, read_only=True)
+    deepest = con.execute(
+        "select max(depth), count(*) from cascades where run_id = ?", [run_id]
+    ).fetchall()[0]
+    con.close()
+    assert deepest == (5, 123)
+
+
+def test_pipeline_refuses_half_a_source(prefect_harness, db, tmp_path):
+    from flows.pipeline import pipeline_flow
+    from netdyn.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="both --source and --path"):
+        pipeline_flow(db=db, reports_dir=str(tmp_path), source="edgelist")
+
+
+def test_analyze_unknown_source_says_what_exists(prefect_harness, db, tmp_path):
+    from flows.analyze import analyze_flow
+    from flows.simulate import simulate_flow
+    from netdyn.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="event log .* is empty"):
+        analyze_flow(db=db, reports_dir=str(tmp_path))
+    label = simulate_flow(db=db, n_events=500, seed=1)["label"]
+    with pytest.raises(InvalidInputError, match=f"known sources: \\['{label}'\\]"):
+        analyze_flow(db=db, sources=["nope"], reports_dir=str(tmp_path))
