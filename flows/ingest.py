@@ -9,10 +9,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 
-from ingest.load import DEFAULT_MAX_REJECTED_SHARE, ingest_chunk
+from ingest.load import DEFAULT_MAX_REJECTED_SHARE
+from ingest.load import ingest_unit as load_unit
 from ingest.readers import get_reader
 from netdyn.db import connect
-from netdyn.errors import InvalidInputError
+from netdyn.errors import EventLogError, InvalidInputError, NetDynError
 from netdyn.runs import finish_run, start_run
 
 __all__ = ["ingest_flow", "discover_inputs", "ingest_unit"]
@@ -28,26 +29,39 @@ def discover_inputs(source: str, path: str) -> list[str]:
     return [str(u) for u in spec.inputs(p)]
 
 
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[2, 10])
+def _retry_unless_bad_input(task, task_run, state) -> bool:
+    """Retry I/O and database hiccups, not inputs that will fail the same way again."""
+    try:
+        state.result()
+    except NetDynError as e:
+        return isinstance(e, EventLogError)
+    except Exception:
+        return True
+    return False
+
+
+@task(
+    cache_policy=NONE,
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_retry_unless_bad_input,
+)
 def ingest_unit(
-    db: str, source: str, unit: str, label: str, max_rejected_share: float
+    db: str, source: str, unit: str, label: str, max_rejected_share: float, force: bool = False
 ) -> list[dict]:
-    """Read one input unit and append it as a batch; safe to retry (appends are idempotent)."""
+    """Read one input unit and append it as batches; safe to retry (appends are idempotent)."""
     spec = get_reader(source)
     con = connect(db)
     try:
-        return [
-            asdict(
-                ingest_chunk(
-                    con,
-                    chunk,
-                    source=label,
-                    reader=spec.name,
-                    max_rejected_share=max_rejected_share,
-                )
-            )
-            for chunk in spec.read(Path(unit))
-        ]
+        results = load_unit(
+            con,
+            spec,
+            Path(unit),
+            source=label,
+            max_rejected_share=max_rejected_share,
+            force=force,
+        )
+        return [asdict(r) for r in results]
     finally:
         con.close()
 
@@ -59,6 +73,7 @@ def ingest_flow(
     db: str = "netdyn.duckdb",
     label: str | None = None,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
+    force: bool = False,
 ) -> dict:
     """Ingest a file or folder in format ``source`` into the event log.
 
@@ -74,6 +89,9 @@ def ingest_flow(
         ``source`` label of the events (default: the reader's).
     max_rejected_share : float
         A batch rejecting a larger share of its records fails and stores nothing.
+    force : bool
+        Re-read files whose content (SHA-256) was already committed; by default they are
+        skipped without reading.
 
     Returns
     -------
@@ -95,7 +113,7 @@ def ingest_flow(
         units = discover_inputs(source, path)
         batches: list[dict] = []
         for unit in units:
-            batches.extend(ingest_unit(db, source, unit, label, max_rejected_share))
+            batches.extend(ingest_unit(db, source, unit, label, max_rejected_share, force))
     except Exception as e:
         con = connect(db)
         finish_run(con, run_id, status="failed", error=str(e), sources=[label])
@@ -108,13 +126,22 @@ def ingest_flow(
         k: sum(b[k] for b in batches)
         for k in ("n_read", "n_inserted", "n_duplicate", "n_quarantined")
     }
+    totals["n_skipped"] = sum(b["status"] == "skipped" for b in batches)
     logger.info("ingested %s from %s: %s", label, path, totals)
     create_table_artifact(
         key="netdyn-ingest-batches",
         table=[
             {
                 k: b[k]
-                for k in ("batch_id", "uri", "n_read", "n_inserted", "n_duplicate", "n_quarantined")
+                for k in (
+                    "batch_id",
+                    "status",
+                    "uri",
+                    "n_read",
+                    "n_inserted",
+                    "n_duplicate",
+                    "n_quarantined",
+                )
             }
             for b in batches
         ],

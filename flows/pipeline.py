@@ -23,11 +23,13 @@ def pipeline_flow(
     n_events: int = 100_000,
     seed: int = 0,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
+    force: bool = False,
 ) -> dict:
     """Extract → validate → load → project → analyse → report, as one flow run.
 
     With ``source`` and ``path``, ingests that real data; with neither, simulates a platform
     of about ``n_events`` events with ``seed``. Then analyses exactly the events it loaded.
+    Files already ingested (same SHA-256) are skipped unless ``force``.
 
     Returns
     -------
@@ -44,7 +46,12 @@ def pipeline_flow(
         raise InvalidInputError("give both --source and --path to ingest real data, or neither")
     if source is not None and path is not None:
         load = ingest_flow(
-            source=source, path=path, db=db, label=label, max_rejected_share=max_rejected_share
+            source=source,
+            path=path,
+            db=db,
+            label=label,
+            max_rejected_share=max_rejected_share,
+            force=force,
         )
     else:
         load = simulate_flow(db=db, n_events=n_events, seed=seed)

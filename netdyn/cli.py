@@ -56,7 +56,7 @@ def _summary(result: dict) -> None:
     table = Table(title=f"run {analysis['run_id']}", show_header=False)
     if load:
         table.add_row("source label", load["label"])
-        for key in ("n_read", "n_inserted", "n_duplicate", "n_quarantined"):
+        for key in ("n_read", "n_inserted", "n_duplicate", "n_quarantined", "n_skipped"):
             if key in load:
                 table.add_row(key, f"{load[key]:,}")
     for key in ("n_cascades", "n_orphan_nodes", "n_actors", "n_edges"):
@@ -83,6 +83,9 @@ def run(
     max_rejected_share: Annotated[
         float, typer.Option(help="Fail a batch that rejects more than this share of records")
     ] = 0.5,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-read files already ingested (same SHA-256)")
+    ] = False,
     db: DbOption = None,
     reports: ReportsOption = None,
 ) -> None:
@@ -105,6 +108,7 @@ def run(
             n_events=n_events,
             seed=seed,
             max_rejected_share=max_rejected_share,
+            force=force,
         )
     except NetDynError as e:
         _fail(e)
@@ -119,6 +123,9 @@ def ingest(
     max_rejected_share: Annotated[
         float, typer.Option(help="Fail a batch that rejects more than this share of records")
     ] = 0.5,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-read files already ingested (same SHA-256)")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Ingest a file or folder into the event log (idempotent: re-ingesting adds nothing).
@@ -134,11 +141,13 @@ def ingest(
             db=str(db_path(db)),
             label=label,
             max_rejected_share=max_rejected_share,
+            force=force,
         )
     except NetDynError as e:
         _fail(e)
     table = Table(
         "batch",
+        "status",
         "uri",
         "read",
         "inserted",
@@ -149,6 +158,7 @@ def ingest(
     for b in result["batches"]:
         table.add_row(
             str(b["batch_id"]),
+            b["status"],
             b["uri"],
             f"{b['n_read']:,}",
             f"{b['n_inserted']:,}",

@@ -36,6 +36,7 @@ from netdyn.errors import EventLogError, RejectedShareError
 __all__ = [
     "BatchResult",
     "append_batch",
+    "find_committed_batch",
     "read_events",
     "EVENT_COLUMNS",
     "IDENTITY_COLUMNS",
@@ -80,7 +81,7 @@ class BatchResult:
     n_inserted: int
     n_duplicate: int
     n_quarantined: int
-    status: str
+    status: str  # committed | skipped (same content already committed in batch_id)
 
     @property
     def rejected_share(self) -> float:
@@ -223,6 +224,7 @@ def append_batch(
             """,
             [source, batch_id],
         ).fetchall()[0][0]
+        n_requarantined = 0
         if quarantined:
             q = pl.DataFrame(
                 {
@@ -233,18 +235,27 @@ def append_batch(
                 }
             ).with_row_index("_rn")
             con.register("_q_df", q.to_arrow())
-            con.execute(
+            # a record quarantined by an earlier batch (same locator, reason and raw text) is
+            # a duplicate: re-reading a file must not grow the quarantine
+            n_new_rejects = con.execute(
                 """
                 insert into quarantine
                 select (select coalesce(max(quarantine_id), 0) from quarantine)
                            + row_number() over (order by _rn),
                        ?, ?, locator, reason, detail, raw, current_timestamp
-                from _q_df order by _rn
+                from _q_df q
+                where not exists (
+                    select 1 from quarantine x
+                    where x.source = ? and x.locator = q.locator and x.reason = q.reason
+                      and x.raw is not distinct from q.raw)
+                order by _rn
                 """,
-                [batch_id, source],
-            )
+                [batch_id, source, source],
+            ).fetchall()[0][0]
             con.unregister("_q_df")
-        n_duplicate = n_repeat + n_stored_dup
+            n_requarantined = len(quarantined) - n_new_rejects
+        n_duplicate = n_repeat + n_stored_dup + n_requarantined
+        n_quarantined = len(quarantined) - n_requarantined
         con.execute(
             """
             insert into ingest_batches (batch_id, source, reader, uri, content_hash, n_read,
@@ -260,7 +271,7 @@ def append_batch(
                 n_read,
                 n_inserted,
                 n_duplicate,
-                len(quarantined),
+                n_quarantined,
                 started_at,
                 datetime.now(UTC),
             ],
@@ -279,9 +290,9 @@ def append_batch(
         if isinstance(e, duckdb.Error):
             raise EventLogError(f"appending {uri} failed, nothing stored: {e}") from e
         raise
-    assert n_read == n_inserted + n_duplicate + len(quarantined)
+    assert n_read == n_inserted + n_duplicate + n_quarantined
     result = BatchResult(
-        batch_id, source, uri, n_read, n_inserted, n_duplicate, len(quarantined), "committed"
+        batch_id, source, uri, n_read, n_inserted, n_duplicate, n_quarantined, "committed"
     )
     log.info(
         "batch %d %s: read %d, inserted %d, duplicate %d, quarantined %d",
@@ -290,9 +301,27 @@ def append_batch(
         n_read,
         n_inserted,
         n_duplicate,
-        len(quarantined),
+        n_quarantined,
     )
     return result
+
+
+def find_committed_batch(
+    con: duckdb.DuckDBPyConnection, *, source: str, reader: str, content_hash: str
+) -> int | None:
+    """The ``batch_id`` of a committed batch with this content, or None.
+
+    An input whose bytes (SHA-256) were already appended whole under the same source label and
+    reader adds nothing when read again, so the loader skips it without reading it.
+    """
+    rows = con.execute(
+        """
+        select min(batch_id) from ingest_batches
+        where source = ? and reader = ? and content_hash = ? and status = 'committed'
+        """,
+        [source, reader, content_hash],
+    ).fetchall()
+    return rows[0][0]
 
 
 def _record_failed_batch(

@@ -24,7 +24,7 @@ def con(tmp_path):
 
 
 def make_chunk(n: int = 5, *, uri: str = "mem://a") -> Chunk:
-    chunk = Chunk(uri, "hash")
+    chunk = Chunk(uri, f"hash-{uri}-{n}")
     chunk.rows.add(
         source_event_id="root",
         kind="post",
@@ -58,9 +58,14 @@ def counts(con) -> tuple[int, int, int]:
 def test_append_then_reappend_inserts_nothing(con):
     first = ingest_chunk(con, make_chunk(), source="s", reader="test")
     assert (first.n_read, first.n_inserted, first.n_duplicate, first.n_quarantined) == (5, 5, 0, 0)
-    second = ingest_chunk(con, make_chunk(), source="s", reader="test")
-    assert (second.n_inserted, second.n_duplicate) == (0, 5)
-    assert counts(con)[0] == 5
+    # the same content again is recognised by its hash and skipped without a batch
+    skipped = ingest_chunk(con, make_chunk(), source="s", reader="test")
+    assert (skipped.status, skipped.batch_id, skipped.n_inserted) == ("skipped", first.batch_id, 0)
+    assert counts(con) == (5, 0, 1)
+    # forced, it is re-read and every row is a duplicate
+    second = ingest_chunk(con, make_chunk(), source="s", reader="test", force=True)
+    assert (second.status, second.n_inserted, second.n_duplicate) == ("committed", 0, 5)
+    assert counts(con) == (5, 0, 2)
     # the same ids under another source label are other events
     third = ingest_chunk(con, make_chunk(), source="other", reader="test")
     assert third.n_inserted == 5
@@ -126,6 +131,10 @@ def test_counts_add_up_with_rejects_and_repeats(con):
         "select n_read, n_inserted, n_duplicate, n_quarantined, status from ingest_batches"
     ).fetchall()[0]
     assert batch == (10, 4, 1, 5, "committed")
+    # re-read by force: the rejects are already quarantined, so they count as duplicates
+    again = ingest_chunk(con, chunk, source="s", reader="test", force=True)
+    assert (again.n_inserted, again.n_duplicate, again.n_quarantined) == (0, 10, 0)
+    assert con.execute("select count(*) from quarantine").fetchall()[0][0] == 5
 
 
 def test_conflict_with_stored_event_is_quarantined_not_overwritten(con):
