@@ -10,7 +10,7 @@ from netdyn.db import connect
 from netdyn.errors import InvalidInputError
 from netdyn.report import write_report
 from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
-from netdyn.runs import finish_run, start_run
+from netdyn.runs import recorded_run
 
 __all__ = ["analyze_flow"]
 
@@ -90,30 +90,13 @@ def analyze_flow(
     """
     logger = get_run_logger()
     sources = _sources(db, sources)
-    con = connect(db)
-    run_id = start_run(
-        con,
-        flow="analyze",
-        parameters={"sources": sources, "reports_dir": reports_dir},
-        sources=sources,
-    )
-    watermark = con.execute(
-        "select event_watermark from runs where run_id = ?", [run_id]
-    ).fetchall()[0][0]
-    con.close()
-    try:
+    parameters = {"sources": sources, "reports_dir": reports_dir}
+    with recorded_run(db, flow="analyze", parameters=parameters, sources=sources) as run:
+        run_id, watermark = run.run_id, run.watermark
         cascade_counts = cascades_task(db, run_id, sources, watermark)
         actor_counts = actor_metrics_task(db, run_id, sources, watermark)
         fits = powerlaw_task(db, run_id)
-        report = report_task(db, run_id, reports_dir)
-    except Exception as e:
-        con = connect(db)
-        finish_run(con, run_id, status="failed", error=str(e))
-        con.close()
-        raise
-    con = connect(db)
-    finish_run(con, run_id, status="completed", report_path=report)
-    con.close()
+        report = run.report_path = report_task(db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)
     create_table_artifact(
         key="netdyn-powerlaw-fits",

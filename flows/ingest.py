@@ -14,7 +14,7 @@ from ingest.load import ingest_unit as load_unit
 from ingest.readers import get_reader
 from netdyn.db import connect
 from netdyn.errors import EventLogError, InvalidInputError, NetDynError
-from netdyn.runs import finish_run, start_run
+from netdyn.runs import recorded_run
 
 __all__ = ["ingest_flow", "discover_inputs", "ingest_unit"]
 
@@ -101,27 +101,20 @@ def ingest_flow(
     logger = get_run_logger()
     spec = get_reader(source)
     label = label or spec.default_label(Path(path))
-    con = connect(db)
-    run_id = start_run(
-        con,
-        flow="ingest",
-        parameters={"source": source, "path": path, "label": label},
-        sources=[label],
-    )
-    con.close()
-    try:
-        units = discover_inputs(source, path)
+    parameters = {
+        "source": source,
+        "path": path,
+        "label": label,
+        "force": force,
+        "max_rejected_share": max_rejected_share,
+    }
+    with recorded_run(
+        db, flow="ingest", parameters=parameters, sources=[label], sources_grow=True
+    ) as run:
         batches: list[dict] = []
-        for unit in units:
+        for unit in discover_inputs(source, path):
             batches.extend(ingest_unit(db, source, unit, label, max_rejected_share, force))
-    except Exception as e:
-        con = connect(db)
-        finish_run(con, run_id, status="failed", error=str(e), sources=[label])
-        con.close()
-        raise
-    con = connect(db)
-    finish_run(con, run_id, status="completed", sources=[label])
-    con.close()
+    run_id = run.run_id
     totals = {
         k: sum(b[k] for b in batches)
         for k in ("n_read", "n_inserted", "n_duplicate", "n_quarantined")

@@ -9,7 +9,7 @@ from prefect.cache_policies import NONE
 
 from ingest.load import ingest_chunk
 from netdyn.db import connect
-from netdyn.runs import finish_run, start_run
+from netdyn.runs import recorded_run
 from sim.platform import MODEL, PlatformParams, simulate_platform
 
 __all__ = ["simulate_flow"]
@@ -58,23 +58,11 @@ def simulate_flow(
         n_communities=n_communities,
     )
     label = params.source_label
-    con = connect(db)
-    run_id = start_run(
-        con,
-        flow="simulate",
-        parameters={"model": MODEL, "n_events": n_events, **asdict(params)},
-        sources=[label],
-    )
-    con.close()
-    try:
+    parameters = {"model": MODEL, "n_events": n_events, **asdict(params)}
+    with recorded_run(
+        db, flow="simulate", parameters=parameters, sources=[label], sources_grow=True
+    ) as run:
         batch = generate_and_append(db, asdict(params))
-    except Exception as e:
-        con = connect(db)
-        finish_run(con, run_id, status="failed", error=str(e), sources=[label])
-        con.close()
-        raise
-    con = connect(db)
-    finish_run(con, run_id, status="completed", sources=[label])
-    con.close()
+    run_id = run.run_id
     logger.info("simulated %s: %s", label, batch)
     return {"label": label, "run_id": run_id, "params": asdict(params), **batch}

@@ -12,8 +12,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from ingest.load import DEFAULT_MAX_REJECTED_SHARE
 from netdyn.config import db_path, reports_dir
 from netdyn.errors import NetDynError
 
@@ -43,10 +45,16 @@ ReportsOption = Annotated[
     ),
 ]
 FORMATS = "twitter15-16, moltbook-api, moltbook-observatory, edgelist"
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Re-read files already ingested (same SHA-256)")
+]
+MaxRejectedOption = Annotated[
+    float, typer.Option(help="Fail a batch that rejects more than this share of its records")
+]
 
 
 def _fail(error: BaseException) -> None:
-    console.print(f"[bold red]error:[/] {error}")
+    console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True, highlight=False)
     raise typer.Exit(code=2)
 
 
@@ -55,7 +63,7 @@ def _summary(result: dict) -> None:
     load = result.get("load")
     table = Table(title=f"run {analysis['run_id']}", show_header=False)
     if load:
-        table.add_row("source label", load["label"])
+        table.add_row("source label", escape(load["label"]))
         for key in ("n_read", "n_inserted", "n_duplicate", "n_quarantined", "n_skipped"):
             if key in load:
                 table.add_row(key, f"{load[key]:,}")
@@ -67,7 +75,7 @@ def _summary(result: dict) -> None:
         else:
             text = fit["status"]
         table.add_row(f"power law: {fit['quantity']}", text)
-    table.add_row("report", analysis["report"])
+    table.add_row("report", escape(analysis["report"]))
     out.print(table)
 
 
@@ -80,12 +88,8 @@ def run(
     label: Annotated[str | None, typer.Option(help="Source label for the events")] = None,
     n_events: Annotated[int, typer.Option(help="Events to simulate (no --source)")] = 100_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulation")] = 0,
-    max_rejected_share: Annotated[
-        float, typer.Option(help="Fail a batch that rejects more than this share of records")
-    ] = 0.5,
-    force: Annotated[
-        bool, typer.Option("--force", help="Re-read files already ingested (same SHA-256)")
-    ] = False,
+    max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
+    force: ForceOption = False,
     db: DbOption = None,
     reports: ReportsOption = None,
 ) -> None:
@@ -120,12 +124,8 @@ def ingest(
     source: Annotated[str, typer.Option(help=f"Format: {FORMATS}")],
     path: Annotated[Path, typer.Option(help="File or folder to ingest")],
     label: Annotated[str | None, typer.Option(help="Source label for the events")] = None,
-    max_rejected_share: Annotated[
-        float, typer.Option(help="Fail a batch that rejects more than this share of records")
-    ] = 0.5,
-    force: Annotated[
-        bool, typer.Option("--force", help="Re-read files already ingested (same SHA-256)")
-    ] = False,
+    max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
+    force: ForceOption = False,
     db: DbOption = None,
 ) -> None:
     """Ingest a file or folder into the event log (idempotent: re-ingesting adds nothing).
@@ -159,7 +159,7 @@ def ingest(
         table.add_row(
             str(b["batch_id"]),
             b["status"],
-            b["uri"],
+            escape(b["uri"]),
             f"{b['n_read']:,}",
             f"{b['n_inserted']:,}",
             f"{b['n_duplicate']:,}",
@@ -234,14 +234,16 @@ def status(db: DbOption = None) -> None:
             "select source, count(*), min(event_seq), max(event_seq) from events "
             "group by source order by source"
         ).fetchall():
-            table.add_row(row[0], f"{row[1]:,}", str(row[2]), str(row[3]))
+            table.add_row(escape(row[0]), f"{row[1]:,}", str(row[2]), str(row[3]))
         out.print(table)
         runs = Table("run_id", "flow", "status", "sources", "report", title="recent runs")
         for row in con.execute(
             "select run_id, flow, status, sources, report_path from runs "
             "order by started_at desc limit 10"
         ).fetchall():
-            runs.add_row(row[0], row[1], row[2], ", ".join(row[3] or []), row[4] or "")
+            runs.add_row(
+                row[0], row[1], row[2], escape(", ".join(row[3] or [])), escape(row[4] or "")
+            )
         out.print(runs)
     finally:
         con.close()
@@ -261,6 +263,7 @@ def sql(
     Example: netdyn sql "select quantity, alpha, xmin from powerlaw_fits"
     """
     import duckdb
+    import polars as pl
 
     from netdyn.db import connect
 
@@ -273,8 +276,8 @@ def sql(
         _fail(NetDynError(f"query failed: {e}"))
     finally:
         con.close()
-    with __import__("polars").Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60):
-        out.print(str(frame))
+    with pl.Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60):
+        out.print(str(frame), markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -11,14 +11,24 @@ import hashlib
 import json
 import platform
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
 import duckdb
 
-__all__ = ["new_run_id", "start_run", "finish_run", "data_fingerprint", "package_versions"]
+__all__ = [
+    "new_run_id",
+    "start_run",
+    "finish_run",
+    "recorded_run",
+    "RecordedRun",
+    "data_fingerprint",
+    "package_versions",
+]
 
 _PACKAGES = ("netdyn", "duckdb", "polars", "python-igraph", "numpy", "scipy", "prefect", "networkx")
 
@@ -119,3 +129,64 @@ def finish_run(
         """,
         [status, error, report_path, run_id],
     )
+
+
+@dataclass
+class RecordedRun:
+    """A run in progress: its id, the event-log watermark it started at, its report."""
+
+    run_id: str
+    watermark: int
+    report_path: str | None = None
+
+
+@contextmanager
+def recorded_run(
+    db: str,
+    *,
+    flow: str,
+    parameters: dict[str, Any],
+    sources: Sequence[str],
+    sources_grow: bool = False,
+) -> Iterator[RecordedRun]:
+    """Record the block as one run: ``running`` on entry, ``completed`` or ``failed`` on exit.
+
+    The connection is opened only to write the ``runs`` row and closed at once, so the block's
+    tasks can open their own. ``sources_grow`` re-reads the watermark and fingerprint at the
+    end (for runs that append events, like ingest and simulate).
+
+    Raises
+    ------
+    Exception
+        Whatever the block raises, after the run is marked ``failed`` with its message.
+    """
+    from netdyn.db import connect
+
+    con = connect(db)
+    try:
+        run_id = start_run(con, flow=flow, parameters=parameters, sources=sources)
+        watermark = con.execute(
+            "select event_watermark from runs where run_id = ?", [run_id]
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    run = RecordedRun(run_id, watermark)
+    end_sources = list(sources) if sources_grow else None
+    try:
+        yield run
+    except BaseException as e:
+        con = connect(db)
+        try:
+            finish_run(
+                con, run_id, status="failed", error=str(e) or type(e).__name__, sources=end_sources
+            )
+        finally:
+            con.close()
+        raise
+    con = connect(db)
+    try:
+        finish_run(
+            con, run_id, status="completed", report_path=run.report_path, sources=end_sources
+        )
+    finally:
+        con.close()
