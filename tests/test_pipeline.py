@@ -51,6 +51,35 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
     assert again["load"]["label"] == load["label"]
     assert again["analysis"]["run_id"] != run_id
     assert table_counts(db, again["analysis"]["run_id"]) == counts
+    # every SQL example in the README runs against the tables it documents
+    con = connect(db, read_only=True)
+    for query in readme_sql():
+        con.execute(query).fetchall()
+    documented = {
+        "events",
+        "ingest_batches",
+        "quarantine",
+        "runs",
+        "cascades",
+        "actor_metrics",
+        "powerlaw_fits",
+        "schema_migrations",
+    }
+    tables = {
+        r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+    }
+    con.close()
+    assert documented <= tables
+
+
+def readme_sql() -> list[str]:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", text, re.S)
+    assert blocks, "the README has no SQL example"
+    return [q.strip().rstrip(";") for b in blocks for q in b.split(";\n") if q.strip()]
 
 
 def test_pipeline_on_real_moltbook_sample(prefect_harness, db, tmp_path, shared_data):
