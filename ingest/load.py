@@ -1,7 +1,15 @@
 """Loading: reader → validation → event log, one batch per input unit.
 
 This is the only place that wires the three layers together; flows call :func:`ingest_unit`
-once per input unit (each a retriable task).
+once per input unit (each a retriable task). Readers come in two kinds:
+
+* *row readers* (``ReaderSpec.read``) yield :class:`ingest.canonical.Chunk` objects, which are
+  staged from an Arrow table;
+* *SQL readers* (``ReaderSpec.stage``) stage their rows inside DuckDB directly (tabular
+  formats: edge lists, CSV, Parquet, NDJSON), streaming the file without Python row objects.
+
+Either way validation is applied as one SQL expression while staging, and the event log
+appends the staged batch in one transaction (:func:`netdyn.eventlog.append_staged`).
 
 An input file whose SHA-256 was already committed under the same source label and reader is
 recognised before it is read and skipped (a ``skipped`` result that points at the earlier
@@ -10,28 +18,86 @@ batch). ``force=True`` re-reads it; the event log then counts every row as a dup
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
-from ingest.canonical import Chunk, sha256_file
-from ingest.readers import ReaderSpec, get_reader
-from ingest.validate import validate_rows
+from ingest.canonical import EVENT_SCHEMA, Chunk, sha256_file
+from ingest.readers import ReaderSpec, StagedInput, get_reader
+from ingest.validate import validation_sql
 from netdyn.errors import InvalidInputError
-from netdyn.eventlog import BatchResult, append_batch, find_committed_batch
+from netdyn.eventlog import BatchResult, append_staged, find_committed_batch
 
-__all__ = ["ingest_chunk", "ingest_unit", "ingest_path", "DEFAULT_MAX_REJECTED_SHARE"]
+__all__ = [
+    "ingest_chunk",
+    "ingest_unit",
+    "ingest_path",
+    "stage_chunk",
+    "DEFAULT_MAX_REJECTED_SHARE",
+]
 
 log = logging.getLogger(__name__)
 
 #: Default ceiling on the share of a batch's records that may be quarantined.
 DEFAULT_MAX_REJECTED_SHARE = 0.5
 
+_REJECT_SCHEMA = {"locator": pl.String, "reason": pl.String, "detail": pl.String, "raw": pl.String}
+
 
 def _skipped(batch_id: int, source: str, uri: str) -> BatchResult:
     log.info("skipping %s: its content was committed in batch %d", uri, batch_id)
     return BatchResult(batch_id, source, uri, 0, 0, 0, 0, "skipped")
+
+
+def stage_chunk(
+    con: duckdb.DuckDBPyConnection, chunk: Chunk, *, now: datetime | None = None
+) -> None:
+    """Stage a row reader's chunk as ``_staged`` / ``_rejects``, validating every row.
+
+    ``_pos`` is the row's 1-based position in the chunk (the reader's order).
+    """
+    frame = chunk.rows.to_frame().with_row_index("_pos", offset=1)
+    rejects = pl.DataFrame(
+        {
+            "locator": [r.locator for r in chunk.rejects],
+            "reason": [r.reason for r in chunk.rejects],
+            "detail": [r.detail for r in chunk.rejects],
+            "raw": [r.raw for r in chunk.rejects],
+        },
+        schema=_REJECT_SCHEMA,
+    )
+    reason, detail = validation_sql(now)
+    columns = ", ".join(EVENT_SCHEMA)
+    con.register("_chunk_rows", frame.to_arrow())
+    con.register("_chunk_rejects", rejects.to_arrow())
+    try:
+        con.execute(
+            f"""
+            create or replace temp table _staged as
+            select _pos::bigint as _pos, {columns}, {reason} as _reason, {detail} as _detail,
+                   null::varchar as _raw
+            from _chunk_rows
+            """
+        )
+        con.execute("create or replace temp table _rejects as select * from _chunk_rejects")
+    finally:
+        con.unregister("_chunk_rows")
+        con.unregister("_chunk_rejects")
+
+
+def _drop_staged(con: duckdb.DuckDBPyConnection, temporary: tuple[str, ...] = ()) -> None:
+    for statement in (
+        "drop view if exists _staged",
+        "drop table if exists _staged",
+        "drop table if exists _rejects",
+        *(f"drop table if exists {t}" for t in temporary),
+    ):
+        with contextlib.suppress(duckdb.Error):
+            con.execute(statement)
 
 
 def ingest_chunk(
@@ -43,7 +109,7 @@ def ingest_chunk(
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     force: bool = False,
 ) -> BatchResult:
-    """Validate one reader chunk and append it to the log as one batch.
+    """Validate one row reader's chunk and append it to the log as one batch.
 
     Parameters
     ----------
@@ -77,17 +143,18 @@ def ingest_chunk(
         )
         if earlier is not None:
             return _skipped(earlier, source, chunk.uri)
-    valid, rejected = validate_rows(chunk.rows.to_frame(), uri=chunk.uri)
-    return append_batch(
-        con,
-        source=source,
-        reader=reader,
-        uri=chunk.uri,
-        content_hash=chunk.content_hash,
-        rows=valid,
-        rejects=[*chunk.rejects, *rejected],
-        max_rejected_share=max_rejected_share,
-    )
+    try:
+        stage_chunk(con, chunk)
+        return append_staged(
+            con,
+            source=source,
+            reader=reader,
+            uri=chunk.uri,
+            content_hash=chunk.content_hash,
+            max_rejected_share=max_rejected_share,
+        )
+    finally:
+        _drop_staged(con)
 
 
 def ingest_unit(
@@ -99,21 +166,48 @@ def ingest_unit(
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     force: bool = False,
 ) -> list[BatchResult]:
-    """Read one input unit (a file, or a folder the reader walks) and append its chunks.
+    """Read one input unit (a file, or a folder the reader walks) and append its batches.
 
     A file already committed with the same SHA-256 is skipped before it is read.
 
     Returns
     -------
     list of BatchResult
-        One per chunk the reader yields (a single ``skipped`` result for a skipped file).
+        One per batch (a single ``skipped`` result for a skipped file).
+
+    Raises
+    ------
+    UnknownFormatError
+        If the unit is not in the reader's format.
+    RejectedShareError, EventLogError
+        As :func:`netdyn.eventlog.append_staged`.
     """
-    if unit.is_file() and not force:
+    content_hash = sha256_file(str(unit)) if unit.is_file() else None
+    if content_hash is not None and not force:
         earlier = find_committed_batch(
-            con, source=source, reader=spec.name, content_hash=sha256_file(str(unit))
+            con, source=source, reader=spec.name, content_hash=content_hash
         )
         if earlier is not None:
             return [_skipped(earlier, source, str(unit.resolve()))]
+    if spec.stage is not None:
+        if content_hash is None:
+            raise InvalidInputError(f"{unit} is not a file; the {spec.name} reader reads files")
+        staged = StagedInput()
+        try:
+            staged = spec.stage(con, unit)
+            return [
+                append_staged(
+                    con,
+                    source=source,
+                    reader=spec.name,
+                    uri=str(unit.resolve()),
+                    content_hash=content_hash,
+                    check_repeats=staged.check_repeats,
+                    max_rejected_share=max_rejected_share,
+                )
+            ]
+        finally:
+            _drop_staged(con, staged.temporary)
     return [
         ingest_chunk(
             con,
@@ -144,7 +238,7 @@ def ingest_path(
         An open, migrated netdyn database.
     fmt : str
         A reader name of :data:`ingest.readers.READERS` (``twitter15-16``, ``moltbook-api``,
-        ``moltbook-observatory``, ``edgelist``).
+        ``moltbook-observatory``, ``edgelist``, ...).
     path : str or Path
         A file or folder in that format.
     label : str, optional

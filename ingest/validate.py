@@ -1,13 +1,14 @@
 """Validation: checks on canonical rows before they reach the event log.
 
 Readers reject what they cannot parse; validation rejects what parses but cannot be a valid
-event. Every check is vectorised over the batch and yields the reason codes of
-:data:`ingest.canonical.REASONS`.
+event. The checks are one SQL ``case`` expression over the staged rows, so the same rules
+apply to rows from Python readers and to rows a SQL reader stages inside DuckDB, and they run
+vectorised over millions of rows.
 
 Checks (a row failing several gets the first reason in this order):
 
 ``missing_field``
-    ``source_event_id`` or ``kind`` is null or empty.
+    ``source_event_id`` or ``kind`` is null or blank.
 ``unknown_kind``
     ``kind`` is not in :data:`ingest.canonical.KINDS`.
 ``timestamp_out_of_range``
@@ -21,80 +22,58 @@ Checks (a row failing several gets the first reason in this order):
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
-import polars as pl
+from ingest.canonical import KINDS
 
-from ingest.canonical import KINDS, Rejected
-
-__all__ = ["validate_rows", "EARLIEST", "FUTURE_SLACK"]
+__all__ = ["validation_sql", "EARLIEST", "FUTURE_SLACK"]
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
 
 
-def validate_rows(
-    rows: pl.DataFrame, *, uri: str, now: datetime | None = None
-) -> tuple[pl.DataFrame, list[Rejected]]:
-    """Split canonical rows into valid rows and rejected rows.
+def validation_sql(now: datetime | None = None) -> tuple[str, str]:
+    """SQL expressions for the reason code and the detail of a canonical row.
 
     Parameters
     ----------
-    rows : polars.DataFrame
-        Canonical rows (:data:`ingest.canonical.EVENT_SCHEMA`), one per event.
-    uri : str
-        The input unit, used in the rejected rows' locators (``uri#source_event_id``).
     now : datetime, optional
         The ingest time for the future-timestamp check (default: the current UTC time).
 
     Returns
     -------
-    valid : polars.DataFrame
-        The rows that passed, in their original order.
-    rejected : list of Rejected
-        One per failed row, with its reason code and the row as JSON in ``raw``.
+    reason, detail : str
+        SQL expressions over the canonical columns: ``reason`` is null for a valid row or one
+        of the codes above; ``detail`` explains it.
     """
-    now = now or datetime.now(UTC)
-    sid = pl.col("source_event_id")
-    kind = pl.col("kind")
-    ts = pl.col("occurred_at")
-    reason = (
-        pl.when(sid.is_null() | (sid.str.strip_chars() == "") | kind.is_null() | (kind == ""))
-        .then(pl.lit("missing_field"))
-        .when(~kind.is_in(sorted(KINDS)))
-        .then(pl.lit("unknown_kind"))
-        .when(
-            (ts < EARLIEST) | (ts > now + FUTURE_SLACK) | ~pl.col("seconds_since_root").is_finite()
-        )
-        .then(pl.lit("timestamp_out_of_range"))
-        .when(pl.col("parent_object_id") == pl.col("object_id"))
-        .then(pl.lit("self_parent"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-        .alias("_reason")
-    )
-    tagged = rows.with_columns(reason)
-    bad = tagged.filter(pl.col("_reason").is_not_null())
-    rejected = [
-        Rejected(
-            locator=f"{uri}#{row['source_event_id']}",
-            reason=row["_reason"],
-            detail=_DETAILS[row["_reason"]](row),
-            raw=json.dumps(
-                {k: v for k, v in row.items() if k != "_reason"}, default=str, ensure_ascii=False
-            ),
-        )
-        for row in bad.iter_rows(named=True)
-    ]
-    return tagged.filter(pl.col("_reason").is_null()).drop("_reason"), rejected
-
-
-_DETAILS = {
-    "missing_field": lambda r: "source_event_id and kind must be non-empty",
-    "unknown_kind": lambda r: f"kind {r['kind']!r} is not one of {sorted(KINDS)}",
-    "timestamp_out_of_range": lambda r: (
-        f"occurred_at {r['occurred_at']} / seconds_since_root {r['seconds_since_root']} "
-        "is before 1970, in the future, or not a finite number"
-    ),
-    "self_parent": lambda r: f"object {r['object_id']!r} names itself as its parent",
-}
+    latest = ((now or datetime.now(UTC)) + FUTURE_SLACK).astimezone(UTC)
+    kinds = ", ".join(f"'{k}'" for k in sorted(KINDS))
+    kind_names = ", ".join(sorted(KINDS))
+    reason = f"""
+        case
+            when source_event_id is null or trim(source_event_id) = ''
+                 or kind is null or trim(kind) = '' then 'missing_field'
+            when kind not in ({kinds}) then 'unknown_kind'
+            when occurred_at < timestamptz '{EARLIEST.isoformat()}'
+                 or occurred_at > timestamptz '{latest.isoformat()}'
+                 or isinf(seconds_since_root) or isnan(seconds_since_root)
+                 then 'timestamp_out_of_range'
+            when parent_object_id = object_id then 'self_parent'
+        end"""
+    detail = f"""
+        case
+            when source_event_id is null or trim(source_event_id) = ''
+                 or kind is null or trim(kind) = ''
+                 then 'source_event_id and kind must be non-empty'
+            when kind not in ({kinds})
+                 then 'kind ' || kind || ' is not one of: {kind_names}'
+            when occurred_at < timestamptz '{EARLIEST.isoformat()}'
+                 or occurred_at > timestamptz '{latest.isoformat()}'
+                 then 'occurred_at ' || occurred_at::varchar || ' is before 1970 or after '
+                      || '{latest.isoformat()}'
+            when isinf(seconds_since_root) or isnan(seconds_since_root)
+                 then 'seconds_since_root ' || seconds_since_root::varchar || ' is not finite'
+            when parent_object_id = object_id
+                 then 'object ' || object_id || ' names itself as its parent'
+        end"""
+    return reason, detail

@@ -1,22 +1,42 @@
 """The append-only event log: ``events``, ``ingest_batches`` and ``quarantine`` in DuckDB.
 
 The log knows nothing about readers or projections. It appends batches of canonical rows
-(:mod:`ingest.canonical`) and reads them back by position.
+(:mod:`ingest.canonical`) that a loader has *staged* in temporary tables, and reads them back by
+position.
 
 Guarantees
 ----------
 * **Idempotent.** ``(source, source_event_id)`` is unique. A row whose key is already stored,
   or that repeats an earlier row of the same batch, is counted as a *duplicate* and not
-  inserted. If its identity columns (kind, times, actors, object links) differ from the stored
+  inserted. If its identity columns (kind, times, actors, object links) differ from the first
   row it is not a harmless repeat: it goes to ``quarantine`` as ``conflicting_duplicate``.
   Text, community and attributes may differ between snapshots of one event (vote counts,
-  edited text); the first stored snapshot is kept.
+  edited text); the first stored snapshot is kept. A rejected record already quarantined
+  (same source, locator, reason and raw text) also counts as a duplicate.
 * **Atomic.** A batch (its events, its quarantined rows and its ``ingest_batches`` row) is one
   transaction: all of it is stored or none. A batch that fails is recorded afterwards with
   status ``failed`` and zero inserted rows.
 * **Accounted.** ``n_read = n_inserted + n_duplicate + n_quarantined`` for every committed batch.
-* **Ordered.** ``event_seq`` is assigned on append, gap-free, in the order the reader produced
-  the rows; projections record the last ``event_seq`` they consumed.
+* **Ordered.** ``event_seq`` increases in append order: within a batch it follows the staged
+  position ``_pos`` (the record's place in its input), starting above the log's maximum. It may
+  have gaps (rejected and duplicate records keep their positions); projections record the
+  last ``event_seq`` they consumed.
+
+The keys are enforced here, by the only writer, inside single-writer DuckDB transactions: an
+ART unique index on ``(source, source_event_id)`` made a 10-million-row append six times slower.
+``sql/invariants/`` holds the queries that check them.
+
+Staging contract
+----------------
+``append_staged`` reads two temporary tables that the loader fills:
+
+``_staged``
+    ``_pos`` (BIGINT, strictly increasing within the batch), the canonical columns of
+    :data:`ingest.canonical.EVENT_SCHEMA` (``attributes`` as JSON text), and ``_reason`` /
+    ``_detail`` / ``_raw`` (VARCHAR): null for a valid row, or the reason code of a row that
+    validation rejected, with an explanation and the raw record.
+``_rejects``
+    ``locator``, ``reason``, ``detail``, ``raw``: records the reader could not parse at all.
 """
 
 from __future__ import annotations
@@ -30,17 +50,18 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from ingest.canonical import EVENT_SCHEMA, Rejected
+from ingest.canonical import EVENT_SCHEMA
 from netdyn.errors import EventLogError, RejectedShareError
 
 __all__ = [
     "BatchResult",
-    "append_batch",
+    "append_staged",
     "find_committed_batch",
     "read_events",
     "EVENT_COLUMNS",
     "IDENTITY_COLUMNS",
     "RAW_LIMIT",
+    "STAGED_COLUMNS",
 ]
 
 log = logging.getLogger(__name__)
@@ -66,6 +87,9 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "ingested_at",
 )
 
+#: Columns of the ``_staged`` table, in order.
+STAGED_COLUMNS: tuple[str, ...] = ("_pos", *EVENT_SCHEMA, "_reason", "_detail", "_raw")
+
 #: Raw text kept per quarantined row, in characters.
 RAW_LIMIT = 65_536
 
@@ -88,65 +112,36 @@ class BatchResult:
         return self.n_quarantined / self.n_read if self.n_read else 0.0
 
 
-def _split_in_batch_repeats(rows: pl.DataFrame) -> tuple[pl.DataFrame, int, pl.DataFrame]:
-    """Keep the first row per key; count exact repeats; return conflicting repeats apart."""
-    if rows.height == 0:
-        return rows, 0, rows
-    ident = pl.struct([pl.col(c) for c in IDENTITY_COLUMNS]).hash(seed=0)
-    tagged = rows.with_columns(_ident=ident, _first=pl.col("source_event_id").is_first_distinct())
-    first_ident = tagged.filter(pl.col("_first")).select(
-        "source_event_id", pl.col("_ident").alias("_first_ident")
-    )
-    repeats = tagged.filter(~pl.col("_first")).join(first_ident, on="source_event_id", how="left")
-    conflicting = repeats.filter(pl.col("_ident") != pl.col("_first_ident"))
-    n_exact = repeats.height - conflicting.height
-    keep = tagged.filter(pl.col("_first")).drop("_ident", "_first")
-    return keep, n_exact, conflicting.drop("_ident", "_first", "_first_ident")
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
+    return con.execute(sql, list(params)).fetchall()[0][0]
 
 
-def _conflict_rejects(rows: pl.DataFrame, uri: str, why: str) -> list[Rejected]:
-    out = []
-    for row in rows.iter_rows(named=True):
-        raw = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-        out.append(
-            Rejected(
-                locator=f"{uri}#{row['source_event_id']}",
-                reason="conflicting_duplicate",
-                detail=why,
-                raw=str(raw),
-            )
-        )
-    return out
-
-
-def append_batch(
+def append_staged(
     con: duckdb.DuckDBPyConnection,
     *,
     source: str,
     reader: str,
     uri: str,
     content_hash: str,
-    rows: pl.DataFrame,
-    rejects: Sequence[Rejected] = (),
+    check_repeats: bool = True,
     max_rejected_share: float = 1.0,
 ) -> BatchResult:
-    """Append one batch of canonical rows to the log, in one transaction.
+    """Append the staged batch (``_staged`` and ``_rejects``) to the log, in one transaction.
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
-        An open, migrated netdyn database (:func:`netdyn.db.connect`).
+        An open, migrated netdyn database holding the staged temporary tables (see the module
+        docstring for their columns).
     source : str
         The source label written into every event (``twitter15-16``, ``sim:platform:...``).
     reader : str
         The format or generator that produced the rows.
     uri, content_hash : str
         The input unit and the SHA-256 of its bytes.
-    rows : polars.DataFrame
-        Canonical rows with exactly the columns of :data:`ingest.canonical.EVENT_SCHEMA`, in the
-        order they should get ``event_seq``.
-    rejects : sequence of Rejected
-        Records the reader or validation could not convert; they go to ``quarantine``.
+    check_repeats : bool
+        Look for keys repeated within the batch. A reader whose keys are unique by
+        construction (the edge-list reader numbers repeated lines) may pass False.
     max_rejected_share : float
         Largest allowed ``n_quarantined / n_read`` (0–1). Above it nothing of the batch is
         stored and :class:`RejectedShareError` is raised.
@@ -163,99 +158,144 @@ def append_batch(
     EventLogError
         If the database refuses the batch; nothing of it was stored.
     ValueError
-        If ``rows`` does not have the canonical columns.
+        If ``max_rejected_share`` is outside [0, 1].
     """
-    if list(rows.columns) != list(EVENT_SCHEMA):
-        raise ValueError(f"rows must have exactly the canonical columns {list(EVENT_SCHEMA)}")
     if not 0.0 <= max_rejected_share <= 1.0:
         raise ValueError(f"max_rejected_share must be within [0, 1]; got {max_rejected_share}")
-    rows = rows.cast(EVENT_SCHEMA)  # type: ignore[arg-type]
-    n_read = rows.height + len(rejects)
-    keep, n_repeat, conflicts = _split_in_batch_repeats(rows)
-    quarantined = list(rejects) + _conflict_rejects(
-        conflicts, uri, "repeats an earlier row of this batch with different identity columns"
-    )
     started_at = datetime.now(UTC)
-    batch_id = con.execute("select nextval('ingest_batch_id_seq')").fetchall()[0][0]
-    staged = keep.with_row_index("_rn")
-    ident_differs = " or ".join(f"s.{c} is distinct from e.{c}" for c in IDENTITY_COLUMNS)
+    batch_id = _scalar(con, "select nextval('ingest_batch_id_seq')")
+    n_read = 0
     try:
         con.execute("begin transaction")
-        con.register("_staged_df", staged.to_arrow())
-        con.execute("create or replace temp table _staged as select * from _staged_df")
-        con.unregister("_staged_df")
-        con.execute(
-            f"""
-            create or replace temp table _matched as
-            select s._rn, ({ident_differs}) as is_conflict
-            from _staged s join events e
-              on e.source = ? and e.source_event_id = s.source_event_id
-            """,
+        n_staged = _scalar(con, "select count(*) from _staged")
+        n_reader_rejects = _scalar(con, "select count(*) from _rejects")
+        n_read = n_staged + n_reader_rejects
+        identity = ", ".join(IDENTITY_COLUMNS)
+        ident_differs = " or ".join(f"s.{c} is distinct from e.{c}" for c in IDENTITY_COLUMNS)
+        # 1. repeats inside the batch: the first row (by _pos) of each key wins
+        if check_repeats:
+            con.execute(
+                f"""
+                create or replace temp table _repeat as
+                with valid as (
+                    select _pos, source_event_id, hash({identity}) as ident
+                    from _staged where _reason is null
+                ),
+                ranked as (
+                    select *,
+                           first_value(ident) over w as first_ident,
+                           row_number() over w as nth
+                    from valid
+                    window w as (partition by source_event_id order by _pos)
+                )
+                select _pos, ident <> first_ident as is_conflict from ranked where nth > 1
+                """
+            )
+        else:
+            con.execute("create or replace temp table _repeat (_pos bigint, is_conflict boolean)")
+        # 2. keys already in the log (only if this source has events at all)
+        has_events = _scalar(
+            con,
+            "select count(*) from ingest_batches where source = ? and n_inserted > 0",
             [source],
         )
-        n_stored_dup = con.execute(
-            "select count(*) from _matched where not is_conflict"
-        ).fetchall()[0][0]
-        stored_conflicts = con.sql(
-            "select s.* exclude (_rn) from _staged s join _matched m using (_rn) "
-            "where m.is_conflict"
-        ).pl()
-        quarantined += _conflict_rejects(
-            stored_conflicts, uri, "the log already holds this source_event_id with other identity"
+        if has_events:
+            con.execute(
+                f"""
+                create or replace temp table _matched as
+                select s._pos, ({ident_differs}) as is_conflict
+                from _staged s join events e
+                  on e.source = ? and e.source_event_id = s.source_event_id
+                where s._reason is null
+                  and s._pos not in (select _pos from _repeat)
+                """,
+                [source],
+            )
+        else:
+            con.execute("create or replace temp table _matched (_pos bigint, is_conflict boolean)")
+        n_dup = _scalar(
+            con,
+            "select (select count(*) from _repeat where not is_conflict)"
+            " + (select count(*) from _matched where not is_conflict)",
         )
-        share = len(quarantined) / n_read if n_read else 0.0
+        # 3. everything rejected, as quarantine rows (raw: the canonical record as JSON)
+        record = ", ".join(f"{c} := {c}" for c in EVENT_SCHEMA)
+        record_s = ", ".join(f"{c} := s.{c}" for c in EVENT_SCHEMA)
+        con.execute(
+            f"""
+            create or replace temp table _q as
+            select locator, reason, detail, left(raw, {RAW_LIMIT}) as raw, 0 as _pos
+            from _rejects
+            union all
+            select ? || '#' || coalesce(source_event_id, 'record=' || _pos), _reason,
+                   coalesce(_detail, _reason),
+                   left(coalesce(_raw, to_json(struct_pack({record}))::varchar), {RAW_LIMIT}),
+                   _pos
+            from _staged where _reason is not null
+            union all
+            select ? || '#' || s.source_event_id, 'conflicting_duplicate',
+                   case when c.src = 'batch'
+                        then 'repeats an earlier row of this batch with other identity columns'
+                        else 'the log already holds this source_event_id with other identity'
+                   end,
+                   left(to_json(struct_pack({record_s}))::varchar, {RAW_LIMIT}), s._pos
+            from _staged s
+            join (select _pos, 'batch' as src from _repeat where is_conflict
+                  union all
+                  select _pos, 'log' from _matched where is_conflict) c using (_pos)
+            """,
+            [uri, uri],
+        )
+        n_rejected = _scalar(con, "select count(*) from _q")
+        share = n_rejected / n_read if n_read else 0.0
         if share > max_rejected_share:
             raise RejectedShareError(
-                f"{uri}: {len(quarantined)} of {n_read} records rejected ({share:.1%}), above the "
+                f"{uri}: {n_rejected} of {n_read} records rejected ({share:.1%}), above the "
                 f"allowed {max_rejected_share:.1%}; check that --source names the right format, "
                 "or raise --max-rejected-share"
             )
-        n_inserted = con.execute(
-            """
+        # 4. the new events, positioned after everything already in the log
+        offset = _scalar(
+            con,
+            "select (select coalesce(max(event_seq), 0) from events)"
+            " - (select coalesce(min(_pos), 1) from _staged) + 1",
+        )
+        columns = ", ".join(f"s.{c}" for c in EVENT_SCHEMA).replace(
+            "s.attributes", "s.attributes::json"
+        )
+        excluded = " ".join(
+            f"and s._pos not in (select _pos from {t})"
+            for t in ("_repeat", "_matched")
+            if _scalar(con, f"select count(*) from {t}")
+        )
+        n_inserted = _scalar(
+            con,
+            f"""
             insert into events
-            select (select coalesce(max(event_seq), 0) from events)
-                       + row_number() over (order by s._rn) as event_seq,
-                   ? as source, s.source_event_id, s.kind, s.occurred_at, s.seconds_since_root,
-                   s.actor_id, s.target_actor_id, s.object_id, s.parent_object_id,
-                   s.root_object_id, s.community, s.text, s.attributes::json,
-                   ? as batch_id, current_timestamp as ingested_at
-            from _staged s anti join _matched m using (_rn)
-            order by s._rn
+            select ? + s._pos, ?, {columns}, ?, ?
+            from _staged s
+            where s._reason is null {excluded}
             """,
-            [source, batch_id],
-        ).fetchall()[0][0]
-        n_requarantined = 0
-        if quarantined:
-            q = pl.DataFrame(
-                {
-                    "locator": [r.locator for r in quarantined],
-                    "reason": [r.reason for r in quarantined],
-                    "detail": [r.detail for r in quarantined],
-                    "raw": [r.raw[:RAW_LIMIT] for r in quarantined],
-                }
-            ).with_row_index("_rn")
-            con.register("_q_df", q.to_arrow())
-            # a record quarantined by an earlier batch (same locator, reason and raw text) is
-            # a duplicate: re-reading a file must not grow the quarantine
-            n_new_rejects = con.execute(
-                """
-                insert into quarantine
-                select (select coalesce(max(quarantine_id), 0) from quarantine)
-                           + row_number() over (order by _rn),
-                       ?, ?, locator, reason, detail, raw, current_timestamp
-                from _q_df q
-                where not exists (
-                    select 1 from quarantine x
-                    where x.source = ? and x.locator = q.locator and x.reason = q.reason
-                      and x.raw is not distinct from q.raw)
-                order by _rn
-                """,
-                [batch_id, source, source],
-            ).fetchall()[0][0]
-            con.unregister("_q_df")
-            n_requarantined = len(quarantined) - n_new_rejects
-        n_duplicate = n_repeat + n_stored_dup + n_requarantined
-        n_quarantined = len(quarantined) - n_requarantined
+            [offset, source, batch_id, started_at],
+        )
+        # 5. quarantine: records quarantined before by the same source count as duplicates
+        n_new_rejects = _scalar(
+            con,
+            """
+            insert into quarantine
+            select (select coalesce(max(quarantine_id), 0) from quarantine)
+                       + row_number() over (order by q._pos, q.locator),
+                   ?, ?, q.locator, q.reason, q.detail, q.raw, ?
+            from _q q
+            where not exists (
+                select 1 from quarantine x
+                where x.source = ? and x.locator = q.locator and x.reason = q.reason
+                  and x.raw is not distinct from q.raw)
+            """,
+            [batch_id, source, started_at, source],
+        )
+        n_duplicate = n_dup + (n_rejected - n_new_rejects)
+        n_quarantined = n_new_rejects
         con.execute(
             """
             insert into ingest_batches (batch_id, source, reader, uri, content_hash, n_read,
@@ -276,8 +316,6 @@ def append_batch(
                 datetime.now(UTC),
             ],
         )
-        con.execute("drop table if exists _staged")
-        con.execute("drop table if exists _matched")
         con.execute("commit")
     except Exception as e:
         with contextlib.suppress(duckdb.Error):
@@ -285,15 +323,15 @@ def append_batch(
         _record_failed_batch(
             con, batch_id, source, reader, uri, content_hash, n_read, started_at, e
         )
-        if isinstance(e, RejectedShareError):
-            raise
         if isinstance(e, duckdb.Error):
             raise EventLogError(f"appending {uri} failed, nothing stored: {e}") from e
         raise
-    assert n_read == n_inserted + n_duplicate + n_quarantined
-    result = BatchResult(
-        batch_id, source, uri, n_read, n_inserted, n_duplicate, n_quarantined, "committed"
-    )
+    finally:
+        for table in ("_repeat", "_matched", "_q"):
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"drop table if exists {table}")
+    if n_read != n_inserted + n_duplicate + n_quarantined:  # pragma: no cover - a bug guard
+        raise EventLogError(f"batch {batch_id} counts do not add up")
     log.info(
         "batch %d %s: read %d, inserted %d, duplicate %d, quarantined %d",
         batch_id,
@@ -303,7 +341,9 @@ def append_batch(
         n_duplicate,
         n_quarantined,
     )
-    return result
+    return BatchResult(
+        batch_id, source, uri, n_read, n_inserted, n_duplicate, n_quarantined, "committed"
+    )
 
 
 def find_committed_batch(
@@ -383,6 +423,11 @@ def read_events(
     -------
     polars.DataFrame
         One row per event, ordered by ``event_seq``.
+
+    Raises
+    ------
+    ValueError
+        If ``columns`` names a column the ``events`` table does not have.
     """
     where, params = ["true"], []
     if sources:

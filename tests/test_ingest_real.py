@@ -112,3 +112,22 @@ def test_moltbook_reply_depths_match_source_md(shared_data, tmp_path):
     by_depth = dict(cascades.group_by("depth").len().iter_rows())
     assert by_depth == {0: 42, 1: 48, 2: 21, 4: 9, 5: 3}
     assert int(cascades["size"].sum()) == 123 + 751
+
+
+def invariant_violations(con) -> dict[str, int]:
+    """Rows returned by each query in sql/invariants/ (all must be zero)."""
+    from netdyn.config import SQL_DIR
+
+    return {
+        path.stem: len(con.execute(path.read_text()).fetchall())
+        for path in sorted((SQL_DIR / "invariants").glob("*.sql"))
+    }
+
+
+def test_invariants_hold_after_real_ingests(twitter_db, shared_data):
+    con, _ = twitter_db
+    for fmt in ("moltbook-api", "moltbook-observatory", "edgelist"):
+        ingest_path(con, fmt, shared_data / DATASETS[fmt])
+    violations = invariant_violations(con)
+    assert len(violations) >= 4
+    assert violations == dict.fromkeys(violations, 0)

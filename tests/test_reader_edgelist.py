@@ -1,4 +1,4 @@
-"""Tests of ingest.readers.edgelist on files written here and on SNAP CollegeMsg."""
+"""Tests of ingest.readers.edgelist (a SQL reader) on files written here and on CollegeMsg."""
 
 from __future__ import annotations
 
@@ -11,27 +11,36 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ingest.canonical import REASONS, Chunk
+from ingest.canonical import REASONS
+from ingest.load import ingest_path
 from ingest.readers import edgelist
+from netdyn.db import connect
 from netdyn.errors import InvalidInputError, UnknownFormatError
 
 
-def read_one(path: Path) -> Chunk:
-    chunks = list(edgelist.read(path))
-    assert len(chunks) == 1
-    chunk = chunks[0]
-    assert chunk.n_read == len(chunk.rows) + len(chunk.rejects)
-    assert all(r.reason in REASONS for r in chunk.rejects)
-    return chunk
+def load(path: Path) -> tuple[object, pl.DataFrame, dict[str, str]]:
+    """Ingest one file into a fresh database; return its batch, events and quarantine."""
+    con = connect(":memory:")
+    (batch,) = ingest_path(con, "edgelist", path, max_rejected_share=1.0)
+    events = con.sql("select * exclude (batch_id, ingested_at) from events order by event_seq").pl()
+    rejects = dict(con.execute("select locator, reason from quarantine").fetchall())
+    raws = dict(con.execute("select locator, raw from quarantine").fetchall())
+    con.close()
+    assert batch.n_read == batch.n_inserted + batch.n_duplicate + batch.n_quarantined
+    assert set(rejects.values()) <= set(REASONS)
+    load.raws = raws  # type: ignore[attr-defined]
+    return batch, events, rejects
 
 
 def test_lines_map_to_message_events(tmp_path: Path) -> None:
     path = tmp_path / "msgs.txt"
-    path.write_text("1 2 1082040961\n3\t4   1082155839\n")
-    chunk = read_one(path)
-    assert chunk.uri == str(path.resolve()) and not chunk.rejects
-    first, second = chunk.rows.to_frame().to_dicts()
+    path.write_text("1 2 1082040961\n3 4 1082155839\n")
+    batch, events, rejects = load(path)
+    assert batch.uri == str(path.resolve()) and not rejects
+    first = events.row(0, named=True)
     assert first == {
+        "event_seq": 1,
+        "source": "edgelist:msgs",
         "source_event_id": "1>2@1082040961#0",
         "kind": "message",
         "occurred_at": datetime(2004, 4, 15, 14, 56, 1, tzinfo=UTC),
@@ -45,34 +54,38 @@ def test_lines_map_to_message_events(tmp_path: Path) -> None:
         "text": None,
         "attributes": None,
     }
-    assert second["actor_id"] == "3" and second["target_actor_id"] == "4"
+    assert events.row(1, named=True)["actor_id"] == "3"
+
+
+def test_tab_separated_files_are_sniffed(tmp_path: Path) -> None:
+    path = tmp_path / "tabs.tsv"
+    path.write_text("1\t2\t100\n3\t4\t200\n")
+    _, events, rejects = load(path)
+    assert not rejects and events["target_actor_id"].to_list() == ["2", "4"]
 
 
 def test_repeated_triples_are_distinct_messages(tmp_path: Path) -> None:
     path = tmp_path / "dup.txt"
     path.write_text("1 2 100\n1 2 100\n2 1 100\n1 2 100\n")
-    ids = read_one(path).rows.to_frame()["source_event_id"].to_list()
+    _, events, _ = load(path)
+    ids = events["source_event_id"].to_list()
     assert ids == ["1>2@100#0", "1>2@100#1", "2>1@100#0", "1>2@100#2"]
-    assert ids == read_one(path).rows.to_frame()["source_event_id"].to_list()  # stable
+    assert ids == load(path)[1]["source_event_id"].to_list()  # stable
 
 
 def test_header_crlf_and_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "h.txt"
-    path.write_bytes(b"src dst time\r\n1 2 100\r\n\r\n   \r\n3 4 200\r\n")
-    chunk = read_one(path)
-    assert chunk.n_read == 2 and not chunk.rejects  # header and blank lines are not records
-    assert chunk.rows.to_frame()["target_actor_id"].to_list() == ["2", "4"]
-    header_only = tmp_path / "header.txt"
-    header_only.write_text("source target timestamp\n")
-    chunk = read_one(header_only)
-    assert chunk.n_read == 0
+    path.write_bytes(b"src dst time\r\n1 2 100\r\n\r\n3 4 200\r\n")
+    batch, events, rejects = load(path)
+    assert batch.n_read == 2 and not rejects  # header and blank lines are not records
+    assert events["target_actor_id"].to_list() == ["2", "4"]
 
 
 def test_bad_lines_are_rejected_with_reason_and_locator(tmp_path: Path) -> None:
     path = tmp_path / "bad.txt"
     path.write_bytes(
         b"1 2 100\n"
-        b"1 2\n"  # 2: a field missing (also how an empty id shows up)
+        b"1 2\n"  # 2: a field missing
         b"1 2 3 4\n"  # 3: one field too many
         b"1 2 1.5\n"  # 4: not integer seconds
         b"1 2 abc\n"  # 5
@@ -80,22 +93,28 @@ def test_bad_lines_are_rejected_with_reason_and_locator(tmp_path: Path) -> None:
         b"a>b c 100\n"  # 7: '>' would make keys ambiguous
         b"1 2 99999999999999999999\n"  # 8: no such date
         b"1 \xff 100\n"  # 9: not UTF-8
-        b"-1 -2 -100\n"  # 10: negative seconds parse; validation judges the range
+        b"-1 -2 -100\n"  # 10: before 1970 (validation)
+        b"5  6 100\n"  # 11: two spaces make an empty field
+        b"7 8 1e3\n"  # 12: not an integer as written
     )
-    chunk = read_one(path)
-    assert {r.locator: r.reason for r in chunk.rejects} == {
-        "bad.txt:2": "malformed_line",
-        "bad.txt:3": "malformed_line",
-        "bad.txt:4": "unparseable_timestamp",
-        "bad.txt:5": "unparseable_timestamp",
-        "bad.txt:6": "unparseable_timestamp",
-        "bad.txt:7": "invalid_id",
-        "bad.txt:8": "timestamp_out_of_range",
-        "bad.txt:9": "invalid_encoding",
+    batch, events, rejects = load(path)
+    uri = str(path.resolve())
+    assert rejects == {
+        f"{uri}:2": "malformed_line",
+        f"{uri}:3": "malformed_line",
+        f"{uri}#1>2@1.5#0": "unparseable_timestamp",
+        f"{uri}#1>2@abc#0": "unparseable_timestamp",
+        f"{uri}#src>dst@time#0": "unparseable_timestamp",
+        f"{uri}#a>b>c@100#0": "invalid_id",
+        f"{uri}#1>2@99999999999999999999#0": "timestamp_out_of_range",
+        f"{uri}:9": "invalid_encoding",
+        f"{uri}#-1>-2@-100#0": "timestamp_out_of_range",
+        f"{uri}:11": "malformed_line",
+        f"{uri}#7>8@1e3#0": "unparseable_timestamp",
     }
-    assert chunk.n_read == 10 and len(chunk.rows) == 2
-    assert chunk.rejects[0].raw == "1 2"
-    assert chunk.rows.to_frame()["occurred_at"][1] == datetime(1969, 12, 31, 23, 58, 20, tzinfo=UTC)
+    assert batch.n_read == 12 and batch.n_inserted == 1
+    assert load.raws[f"{uri}:2"] == "1 2"  # type: ignore[attr-defined]
+    assert load.raws[f"{uri}#1>2@abc#0"] == "1 2 abc"  # type: ignore[attr-defined]
 
 
 def test_gzip_is_detected_by_content_not_name(tmp_path: Path) -> None:
@@ -103,36 +122,39 @@ def test_gzip_is_detected_by_content_not_name(tmp_path: Path) -> None:
     compressed.write_bytes(gzip.compress(b"1 2 100\n3 4 200\n"))
     plain = tmp_path / "edges2.txt.gz"  # plain text, .gz suffix
     plain.write_text("1 2 100\n3 4 200\n")
-    assert read_one(compressed).rows.to_frame().equals(read_one(plain).rows.to_frame())
+    a, b = load(compressed)[1], load(plain)[1]
+    assert a.drop("source").equals(b.drop("source"))
 
 
-def test_empty_file_is_reported(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"src dst time\n"])
+def test_empty_blank_or_header_only_file_is_reported(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "empty.txt"
-    path.write_text("\n\n")
-    chunk = read_one(path)
-    assert [(r.locator, r.reason) for r in chunk.rejects] == [("empty.txt", "empty_input")]
+    path.write_bytes(content)
+    batch, _, rejects = load(path)
+    assert rejects == {str(path.resolve()): "empty_input"} and batch.n_inserted == 0
 
 
 def test_wrong_inputs_raise_with_a_fix(tmp_path: Path) -> None:
+    con = connect(":memory:")
     with pytest.raises(InvalidInputError, match="does not exist"):
-        edgelist.read(tmp_path / "nope.txt")
+        edgelist.stage(con, tmp_path / "nope.txt")
     with pytest.raises(InvalidInputError, match="is a folder"):
-        edgelist.read(tmp_path)
+        edgelist.stage(con, tmp_path)
     archive = tmp_path / "trees.tar.gz"
     with tarfile.open(archive, mode="w:gz") as tar:
         info = tarfile.TarInfo("twitter15/tree/1.txt")
         info.size = 3
         tar.addfile(info, io.BytesIO(b"abc"))
     with pytest.raises(UnknownFormatError, match="--source twitter15-16"):
-        list(edgelist.read(archive))
+        edgelist.stage(con, archive)
     posts = tmp_path / "p.json"
     posts.write_text('{"post": {}}')
     with pytest.raises(UnknownFormatError, match="is JSON"):
-        list(edgelist.read(posts))
+        edgelist.stage(con, posts)
     broken = tmp_path / "broken.txt.gz"
     broken.write_bytes(gzip.compress(b"1 2 100\n" * 1000)[:20])
     with pytest.raises(UnknownFormatError, match="corrupt or truncated"):
-        list(edgelist.read(broken))
+        edgelist.stage(con, broken)
 
 
 @pytest.mark.parametrize(
@@ -157,28 +179,15 @@ def test_stem(name: str, expected: str) -> None:
 
 
 def test_real_collegemsg_matches_source_md(shared_data: Path) -> None:
-    chunk = read_one(shared_data / "snap-collegemsg" / "CollegeMsg.txt.gz")
-    frame = chunk.rows.to_frame()
-    assert chunk.n_read == len(chunk.rows) == 59_835 and not chunk.rejects
+    batch, frame, rejects = load(shared_data / "snap-collegemsg" / "CollegeMsg.txt.gz")
+    assert batch.n_read == batch.n_inserted == 59_835 and not rejects
     assert pl.concat([frame["actor_id"], frame["target_actor_id"]]).n_unique() == 1_899
-    assert frame.row(0, named=True) | {"occurred_at": None} == {
-        "source_event_id": "1>2@1082040961#0",
-        "kind": "message",
-        "occurred_at": None,
-        "seconds_since_root": None,
-        "actor_id": "1",
-        "target_actor_id": "2",
-        "object_id": None,
-        "parent_object_id": None,
-        "root_object_id": None,
-        "community": None,
-        "text": None,
-        "attributes": None,
-    }
+    first = frame.row(0, named=True)
+    assert first["source_event_id"] == "1>2@1082040961#0"
     assert frame["occurred_at"][0] == datetime(2004, 4, 15, 14, 56, 1, tzinfo=UTC)
     assert frame["occurred_at"].max() == datetime(2004, 10, 26, 7, 52, 22, tzinfo=UTC)
     assert frame["source_event_id"].n_unique() == 59_835
     # the 37 exact duplicate rows are kept as further occurrences (#1, #2, ...)
     assert (~frame["source_event_id"].str.ends_with("#0")).sum() == 37
     assert (frame["actor_id"] == frame["target_actor_id"]).sum() == 0
-    assert edgelist.stem(chunk.uri) == "CollegeMsg"
+    assert frame["occurred_at"].is_sorted()

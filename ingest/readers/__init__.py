@@ -11,21 +11,44 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from ingest.canonical import Chunk
 
-__all__ = ["ReaderSpec", "READERS", "get_reader"]
+__all__ = ["ReaderSpec", "StagedInput", "READERS", "get_reader"]
+
+
+@dataclass(frozen=True)
+class StagedInput:
+    """What a SQL reader reports after staging a file (see :mod:`netdyn.eventlog`).
+
+    Attributes
+    ----------
+    check_repeats : bool
+        Whether the event log must look for keys repeated within the batch.
+    temporary : tuple of str
+        Temporary tables the staged view reads, dropped by the loader after the append.
+    """
+
+    check_repeats: bool = True
+    temporary: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ReaderSpec:
     """A source format: its reader, the default ``source`` label of its events, a description,
-    and how a folder splits into input units (each appended as one batch by its own task)."""
+    and how a folder splits into input units (each appended as one batch by its own task).
+
+    Exactly one of ``read`` (a row reader yielding chunks) and ``stage`` (a SQL reader that
+    fills the staged tables inside DuckDB) is set.
+    """
 
     name: str
-    read: Callable[[Path], Iterator[Chunk]]
+    read: Callable[[Path], Iterator[Chunk]] | None
     default_label: Callable[[Path], str]
     description: str
     patterns: tuple[str, ...] = ()
+    stage: Callable[[duckdb.DuckDBPyConnection, Path], StagedInput] | None = None
 
     def inputs(self, path: Path) -> list[Path]:
         """The input units of ``path``: the path itself, or for a folder (when the format has
@@ -68,10 +91,11 @@ def _registry() -> dict[str, ReaderSpec]:
         ),
         "edgelist": ReaderSpec(
             "edgelist",
-            edgelist.read,
+            None,
             lambda path: f"edgelist:{edgelist.stem(path)}",
             "temporal edge list 'src dst unix_seconds' (whitespace separated, .gz allowed)",
             ("*.txt", "*.txt.gz", "*.csv", "*.csv.gz", "*.tsv", "*.tsv.gz", "*.edges", "*.gz"),
+            stage=edgelist.stage,
         ),
     }
 

@@ -2,15 +2,18 @@
 
 Format
 ------
-One directed interaction per line, three fields separated by runs of whitespace (spaces or
-tabs): the sender, the recipient and the time in integer Unix seconds (UTC). No header; the
-file may be gzip-compressed, which is detected from its first bytes, not from its name.
+One directed interaction per line, three fields separated by one space or one tab (sniffed
+from the first line): the sender, the recipient and the time in integer Unix seconds (UTC).
+The file may be gzip-compressed, which is detected from its first bytes, not from its name.
 LF and CRLF line endings are accepted. This is the format of SNAP's temporal networks, such
 as CollegeMsg (Panzarasa, Opsahl & Carley 2009).
 
-* The **first line only** may be a header of non-numeric words (``src dst time``, as some
-  copies of CollegeMsg add); it is skipped and not counted in ``n_read``. A non-numeric line
-  anywhere else is a bad record.
+The reader is a *SQL reader*: DuckDB's CSV scanner streams the file into the staged table and
+every check runs in SQL, so memory stays bounded and 10 million lines take seconds.
+
+* The **first record only** may be a header of words (``src dst time``, as some copies of
+  CollegeMsg add); it is skipped and not counted in ``n_read``. A non-numeric line anywhere
+  else is a bad record.
 * **Blank lines** are skipped and not counted; they hold no record.
 
 Mapping to canonical rows
@@ -25,16 +28,19 @@ the same second (CollegeMsg has 37 of them), so all are kept and keep distinct k
 
 Rejects
 -------
-Locator ``"<file>:<line>"`` (1-based physical line).
+Lines the scanner cannot split have the locator ``"<file>:<line>"`` (1-based physical line);
+records rejected by the checks have ``"<file>#<source_event_id>"``.
 
-* ``malformed_line`` — not exactly three fields (an empty id shows up this way, since runs of
-  whitespace separate fields).
+* ``malformed_line`` — not exactly three fields separated by single delimiters, or an empty
+  field, or a line over DuckDB's maximum line size (2 MB).
 * ``unparseable_timestamp`` — a time that is not an integer number of seconds.
-* ``timestamp_out_of_range`` — an integer too large to be a date.
-* ``invalid_id`` — an id containing ``>``, ``@`` or ``#``, which would make keys ambiguous.
+* ``timestamp_out_of_range`` — an integer too large to be a date, or before 1970 / in the
+  future (validation).
+* ``invalid_id`` — an id containing ``>``, ``@``, ``#`` or a NUL byte, which would make keys
+  ambiguous.
 * ``invalid_encoding`` — a line that is not UTF-8.
-* ``empty_input`` — a file that is empty or holds only blank lines (one reject for the file).
-  A file holding only a header line is a valid empty edge list: no rows, no rejects.
+* ``empty_input`` — a file that is empty, blank or holds only a header (one reject for the
+  file).
 
 References
 ----------
@@ -46,25 +52,25 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import gzip
-import re
 import zlib
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
-from ingest.canonical import Chunk, sha256_file
+import duckdb
+
+from ingest.readers import StagedInput
+from ingest.validate import validation_sql
 from netdyn.errors import InvalidInputError, UnknownFormatError
 
-__all__ = ["read", "stem"]
+__all__ = ["stage", "stem"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _SUFFIXES = (".gz", ".txt", ".csv", ".tsv", ".edges")
-_INTEGER = re.compile(r"[+-]?\d+")
-_WORD = re.compile(r"[A-Za-z_][\w-]*")
-_KEY_SEPARATORS = re.compile(r"[>@#]")
 _SNIFF_BYTES = 1 << 16
+# Unix seconds DuckDB can hold as a timestamp (years 1 to 9999); validation narrows further
+_MIN_SECONDS = -62_135_596_800
+_MAX_SECONDS = 253_402_300_799
 
 
 def stem(path: str | Path) -> str:
@@ -100,38 +106,70 @@ def stem(path: str | Path) -> str:
     return base or name
 
 
-def read(path: str | Path) -> Iterator[Chunk]:
-    """Read a temporal edge list as one chunk of ``"message"`` events.
+def _sniff(resolved: Path) -> tuple[str, str]:
+    """Compression and delimiter of an edge-list file, from its first bytes.
+
+    Raises
+    ------
+    UnknownFormatError
+        If the file is not text, is JSON, or is a corrupt gzip file.
+    """
+    with resolved.open("rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+    opener = gzip.open if compressed else open
+    try:
+        with opener(resolved, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as e:
+        raise UnknownFormatError(
+            f"{resolved.name} is a corrupt or truncated gzip file ({e}); re-download it"
+        ) from e
+    if head.count(b"\0") > 16 or head[:1] == b"\0":
+        raise UnknownFormatError(
+            f"{resolved.name} is not a text edge list (it holds NUL bytes; an archive or "
+            "binary file?); did you mean --source twitter15-16 for a .tar.gz?"
+        )
+    if head.lstrip()[:1] in (b"{", b"["):
+        raise UnknownFormatError(
+            f"{resolved.name} is JSON, not a 'src dst unix_seconds' edge list; "
+            "did you mean --source moltbook-api, moltbook-observatory or table?"
+        )
+    first = next((line for line in head.splitlines() if line.strip()), b"")
+    delimiter = "\t" if b"\t" in first else " "
+    return ("gzip" if compressed else "none"), delimiter
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: str | Path) -> StagedInput:
+    """Stage a temporal edge list as ``_staged`` / ``_rejects`` inside DuckDB.
+
+    The file is streamed by DuckDB's CSV scanner (no Python row objects), so ingesting 10
+    million lines needs no more memory than DuckDB's own bulk load of the same file.
 
     Parameters
     ----------
+    con : duckdb.DuckDBPyConnection
+        An open netdyn database; the staged tables are temporary (connection-local).
     path : str or Path
         A text file of ``src dst unix_seconds`` lines, plain or gzip-compressed.
 
     Returns
     -------
-    Iterator of Chunk
-        Exactly one chunk for the file: one row per record line, one reject per bad line.
-        ``uri`` is the resolved path, ``content_hash`` the SHA-256 of the stored bytes.
+    StagedInput
+        ``check_repeats=False``: keys are unique by construction (``#k`` numbers repeats).
 
     Raises
     ------
     InvalidInputError
-        At the call, not on iteration: if ``path`` does not exist or is a folder.
+        If ``path`` does not exist or is a folder.
     UnknownFormatError
         If the file is not text (it holds NUL bytes, as archives and binaries do), starts
-        like JSON, or is a corrupt gzip file.
+        like JSON, or is a corrupt or truncated gzip file.
 
     Notes
     -----
+    ``_pos`` numbers the records DuckDB's scanner accepts, in file order; a record's physical
+    line number is known (and used as locator) only for lines the scanner itself rejects.
     Times are integer seconds since 1970-01-01 UTC; ``occurred_at`` is timezone-aware UTC.
-    Ties (same second) keep file order.
-
-    Examples
-    --------
-    >>> chunk = next(read("CollegeMsg.txt.gz"))  # doctest: +SKIP
-    >>> chunk.rows.to_frame().row(0)[:5]  # doctest: +SKIP
-    ('1>2@1082040961#0', 'message', datetime(2004, 4, 15, 14, 56, 1, tzinfo=UTC), None, '1')
     """
     source = Path(path)
     if not source.exists():
@@ -141,91 +179,140 @@ def read(path: str | Path) -> Iterator[Chunk]:
         raise InvalidInputError(
             f"{resolved} is a folder; pass one edge-list file (e.g. CollegeMsg.txt.gz)"
         )
-    return _chunks(resolved)
-
-
-def _chunks(resolved: Path) -> Iterator[Chunk]:
-    chunk = Chunk(uri=str(resolved), content_hash=sha256_file(str(resolved)))
-    with resolved.open("rb") as raw:
-        compressed = raw.read(2) == _GZIP_MAGIC
-    opener = gzip.open if compressed else open
+    compression, delimiter = _sniff(resolved)
+    reason, _detail = validation_sql()
+    uri = str(resolved)
+    word = "^[A-Za-z_][A-Za-z0-9_-]*$"
     try:
-        with opener(resolved, "rb") as handle:
-            _check_text(resolved.name, handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
-            _read_lines(chunk, resolved.name, handle)
-    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        # one pass over the file: parse, check, and remember only what the key needs
+        con.execute(
+            f"""
+            create or replace temp table _lines as
+            with scanned as (
+                select row_number() over () as _pos, src, dst, ts as ts_text,
+                       try_cast(ts as bigint) as ts
+                from read_csv(?, delim = ?, header = false, quote = '', escape = '',
+                              auto_detect = false, compression = ?, strict_mode = true,
+                              columns = {{'src': 'VARCHAR', 'dst': 'VARCHAR', 'ts': 'VARCHAR'}},
+                              ignore_errors = true, store_rejects = true,
+                              rejects_table = '_csv_errors', rejects_scan = '_csv_scans')
+            ),
+            parsed as (
+                select _pos, src, dst, ts,
+                       case when ts::varchar is distinct from ts_text then ts_text end
+                           as bad_ts_text,
+                       case when ts between {_MIN_SECONDS} and {_MAX_SECONDS}
+                            then make_timestamptz(ts * 1000000) end as occurred_at
+                from scanned
+            ),
+            checked as (
+                select *,
+                       case
+                           when src = '' or dst = '' or bad_ts_text = '' then 'malformed_line'
+                           when contains(src, '>') or contains(src, '@') or contains(src, '#')
+                                or contains(src, chr(0)) or contains(dst, '>')
+                                or contains(dst, '@') or contains(dst, '#')
+                                or contains(dst, chr(0))
+                               then 'invalid_id'
+                           when ts is null and regexp_full_match(bad_ts_text, '-?[0-9]+')
+                               then 'timestamp_out_of_range'
+                           when ts is null or bad_ts_text is not null
+                               then 'unparseable_timestamp'
+                           when occurred_at is null then 'timestamp_out_of_range'
+                       end as _reader_reason,
+                       -- the canonical names the shared validation rules read (the key is
+                       -- never empty once both ids are)
+                       'message' as kind, src as source_event_id,
+                       null::double as seconds_since_root,
+                       null::varchar as object_id, null::varchar as parent_object_id
+                from parsed
+            )
+            select _pos, src, dst, ts, bad_ts_text, occurred_at,
+                   coalesce(_reader_reason, {reason}) as _reason
+            from checked
+            """,
+            [uri, delimiter, compression],
+        )
+        # a first record of words is a header, not a record
+        con.execute(
+            f"""
+            delete from _lines
+            where _pos = 1 and regexp_full_match(src, '{word}')
+              and regexp_full_match(dst, '{word}')
+              and regexp_full_match(coalesce(bad_ts_text, ''), '{word}')
+            """
+        )
+        # repeated lines are distinct messages: number them (#k) so their keys differ. Only
+        # the few repeated triples need the window; everything else has k = 0.
+        con.execute(
+            """
+            create or replace temp table _repeats as
+            with repeated as (
+                select hash(src, dst, ts, bad_ts_text) as h
+                from _lines group by h having count(*) > 1
+            )
+            select _pos,
+                   row_number() over (partition by src, dst, ts, bad_ts_text order by _pos) - 1
+                       as k
+            from _lines
+            where hash(src, dst, ts, bad_ts_text) in (select h from repeated)
+            """
+        )
+        ts_text = "coalesce(l.bad_ts_text, l.ts::varchar)"
+        con.execute(
+            f"""
+            create or replace temp view _staged as
+            select l._pos,
+                   l.src || '>' || l.dst || '@' || {ts_text} || '#' || coalesce(r.k, 0)
+                       as source_event_id,
+                   'message' as kind, l.occurred_at, null::double as seconds_since_root,
+                   l.src as actor_id, l.dst as target_actor_id,
+                   null::varchar as object_id, null::varchar as parent_object_id,
+                   null::varchar as root_object_id, null::varchar as community,
+                   null::varchar as text, null::varchar as attributes,
+                   l._reason,
+                   case l._reason
+                       when 'malformed_line' then 'an empty field: expected src dst unix_seconds'
+                       when 'invalid_id' then 'an id contains >, @, # or a NUL byte'
+                       when 'unparseable_timestamp'
+                           then 'time ' || {ts_text} || ' is not an integer number of Unix seconds'
+                       when 'timestamp_out_of_range'
+                           then 'time ' || {ts_text} || ' is not a date after 1970 and before '
+                                || 'tomorrow'
+                   end as _detail,
+                   case when l._reason is not null
+                        then l.src || ' ' || l.dst || ' ' || {ts_text} end as _raw
+            from _lines l left join _repeats r using (_pos)
+            """
+        )
+        con.execute(
+            """
+            create or replace temp table _rejects as
+            select ? || ':' || line as locator,
+                   case when bool_or(error_type = 'INVALID ENCODING') then 'invalid_encoding'
+                        else 'malformed_line' end as reason,
+                   string_agg(distinct error_message, '; ') as detail,
+                   trim(any_value(csv_line), chr(10) || chr(13)) as raw
+            from _csv_errors
+            group by line
+            order by line
+            """,
+            [uri],
+        )
+    except (duckdb.IOException, duckdb.InvalidInputException) as e:
         raise UnknownFormatError(
-            f"{resolved.name} is a corrupt or truncated gzip file ({e}); re-download it"
+            f"{resolved.name} could not be read as a 'src dst unix_seconds' edge list: {e}"
         ) from e
-    yield chunk
-
-
-def _check_text(name: str, head: bytes) -> None:
-    if b"\0" in head:
-        raise UnknownFormatError(
-            f"{name} is not a text edge list (it holds NUL bytes; an archive or binary file?); "
-            "did you mean --source twitter15-16 for a .tar.gz?"
+    finally:
+        for table in ("_csv_errors", "_csv_scans"):
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"drop table if exists {table}")
+    n = con.execute(
+        "select (select count(*) from _staged) + (select count(*) from _rejects)"
+    ).fetchall()[0][0]
+    if n == 0:  # empty, blank or header-only: nothing to read is itself a finding
+        con.execute(
+            "insert into _rejects values (?, 'empty_input', 'the file holds no records', '')",
+            [uri],
         )
-    if head.lstrip()[:1] in (b"{", b"["):
-        raise UnknownFormatError(
-            f"{name} is JSON, not a 'src dst unix_seconds' edge list; "
-            "did you mean --source moltbook-api or moltbook-observatory?"
-        )
-
-
-def _read_lines(chunk: Chunk, name: str, handle: BinaryIO) -> None:
-    seen: dict[tuple[str, str, str], int] = {}
-    add = chunk.rows.add
-    any_line = False
-    for number, raw in enumerate(handle, start=1):
-        if not raw.strip():
-            continue
-        any_line = True
-        locator = f"{name}:{number}"
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            text = raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
-            chunk.reject(locator, "invalid_encoding", f"the line is not UTF-8 ({e.reason})", text)
-            continue
-        line = line.rstrip("\r\n")
-        fields = line.split()
-        if number == 1 and all(_WORD.fullmatch(field) for field in fields):
-            continue  # a header line such as "src dst time"
-        if len(fields) != 3:
-            chunk.reject(
-                locator,
-                "malformed_line",
-                f"expected 3 whitespace-separated fields (src dst unix_seconds), got {len(fields)}",
-                line,
-            )
-            continue
-        src, dst, ts = fields
-        if _KEY_SEPARATORS.search(src) or _KEY_SEPARATORS.search(dst):
-            chunk.reject(locator, "invalid_id", "an id contains '>', '@' or '#'", line)
-            continue
-        if not _INTEGER.fullmatch(ts):
-            chunk.reject(
-                locator,
-                "unparseable_timestamp",
-                f"time {ts!r} is not an integer number of Unix seconds",
-                line,
-            )
-            continue
-        try:
-            occurred_at = datetime.fromtimestamp(int(ts), UTC)
-        except (OverflowError, OSError, ValueError) as e:
-            chunk.reject(locator, "timestamp_out_of_range", f"time {ts} is not a date: {e}", line)
-            continue
-        triple = (src, dst, ts)
-        k = seen.get(triple, 0)
-        seen[triple] = k + 1
-        add(
-            source_event_id=f"{src}>{dst}@{ts}#{k}",
-            kind="message",
-            occurred_at=occurred_at,
-            actor_id=src,
-            target_actor_id=dst,
-        )
-    if not any_line:
-        chunk.reject(name, "empty_input", "the file holds no lines", "")
+    return StagedInput(check_repeats=False, temporary=("_repeats", "_lines"))
