@@ -20,9 +20,9 @@ __all__ = ["ingest_flow", "discover_inputs", "ingest_unit"]
 
 
 @task(cache_policy=NONE)
-def discover_inputs(source: str, path: str) -> list[str]:
+def discover_inputs(source: str, path: str, options: dict[str, str] | None = None) -> list[str]:
     """The input units under ``path`` for the reader ``source`` (files, or one archive)."""
-    spec = get_reader(source)
+    spec = get_reader(source, options)
     p = Path(path)
     if not p.exists():
         raise InvalidInputError(f"path {p} does not exist; pass the file or folder to ingest")
@@ -47,10 +47,16 @@ def _retry_unless_bad_input(task, task_run, state) -> bool:
     retry_condition_fn=_retry_unless_bad_input,
 )
 def ingest_unit(
-    db: str, source: str, unit: str, label: str, max_rejected_share: float, force: bool = False
+    db: str,
+    source: str,
+    unit: str,
+    label: str,
+    max_rejected_share: float,
+    force: bool = False,
+    options: dict[str, str] | None = None,
 ) -> list[dict]:
     """Read one input unit and append it as batches; safe to retry (appends are idempotent)."""
-    spec = get_reader(source)
+    spec = get_reader(source, options)
     con = connect(db)
     try:
         results = load_unit(
@@ -74,6 +80,7 @@ def ingest_flow(
     label: str | None = None,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     force: bool = False,
+    options: dict[str, str] | None = None,
 ) -> dict:
     """Ingest a file or folder in format ``source`` into the event log.
 
@@ -92,6 +99,8 @@ def ingest_flow(
     force : bool
         Re-read files whose content (SHA-256) was already committed; by default they are
         skipped without reading.
+    options : dict of str to str, optional
+        Reader options, e.g. the column mapping of the ``table`` format.
 
     Returns
     -------
@@ -99,7 +108,7 @@ def ingest_flow(
         ``label``, ``run_id`` and ``batches`` (one dict of counts per batch).
     """
     logger = get_run_logger()
-    spec = get_reader(source)
+    spec = get_reader(source, options)
     label = label or spec.default_label(Path(path))
     parameters = {
         "source": source,
@@ -107,13 +116,14 @@ def ingest_flow(
         "label": label,
         "force": force,
         "max_rejected_share": max_rejected_share,
+        "options": options or {},
     }
     with recorded_run(
         db, flow="ingest", parameters=parameters, sources=[label], sources_grow=True
     ) as run:
         batches: list[dict] = []
-        for unit in discover_inputs(source, path):
-            batches.extend(ingest_unit(db, source, unit, label, max_rejected_share, force))
+        for unit in discover_inputs(source, path, options):
+            batches.extend(ingest_unit(db, source, unit, label, max_rejected_share, force, options))
     run_id = run.run_id
     totals = {
         k: sum(b[k] for b in batches)

@@ -24,6 +24,7 @@ def pipeline_flow(
     seed: int = 0,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     force: bool = False,
+    options: dict[str, str] | None = None,
 ) -> dict:
     """Extract → validate → load → project → analyse → report, as one flow run.
 
@@ -52,6 +53,7 @@ def pipeline_flow(
             label=label,
             max_rejected_share=max_rejected_share,
             force=force,
+            options=options,
         )
     else:
         load = simulate_flow(db=db, n_events=n_events, seed=seed)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -229,6 +230,7 @@ def ingest_path(
     label: str | None = None,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     force: bool = False,
+    options: Mapping[str, str] | None = None,
 ) -> list[BatchResult]:
     """Read ``path`` with the reader for ``fmt`` and append every input unit as a batch.
 
@@ -248,6 +250,8 @@ def ingest_path(
         Fail a batch that rejects more than this share of its records.
     force : bool
         Re-read inputs whose content was already committed.
+    options : mapping of str to str, optional
+        Reader options, e.g. the column mapping of the ``table`` format.
 
     Returns
     -------
@@ -261,7 +265,7 @@ def ingest_path(
     UnknownFormatError
         If the file is not in the format ``fmt`` names.
     """
-    spec = get_reader(fmt)
+    spec = get_reader(fmt, options)
     p = Path(path)
     if not p.exists():
         raise InvalidInputError(f"path {p} does not exist; pass the file or folder to ingest")

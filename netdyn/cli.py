@@ -48,9 +48,48 @@ FORMATS = "twitter15-16, moltbook-api, moltbook-observatory, edgelist"
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Re-read files already ingested (same SHA-256)")
 ]
+OptionOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--option",
+        help="Reader option KEY=VALUE (repeatable), e.g. --option actor_id=sender",
+    ),
+]
+OptionsFileOption = Annotated[
+    Path | None,
+    typer.Option(help="TOML file of reader options (a column mapping); --option entries win"),
+]
 MaxRejectedOption = Annotated[
     float, typer.Option(help="Fail a batch that rejects more than this share of its records")
 ]
+
+
+def _reader_options(pairs: list[str] | None, path: Path | None) -> dict[str, str] | None:
+    """Reader options from a TOML file and KEY=VALUE pairs (pairs win).
+
+    Raises
+    ------
+    InvalidInputError
+        If a pair has no ``=`` or the file is not TOML of strings.
+    """
+    import tomllib
+
+    from netdyn.errors import InvalidInputError
+
+    options: dict[str, str] = {}
+    if path is not None:
+        try:
+            loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise InvalidInputError(f"cannot read options file {path}: {e}") from e
+        table = loaded.get("options", loaded)
+        options.update({str(k): str(v) for k, v in table.items()})
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"--option {pair!r} must be KEY=VALUE, e.g. actor_id=sender")
+        options[key.strip()] = value.strip()
+    return options or None
 
 
 def _fail(error: BaseException) -> None:
@@ -90,6 +129,8 @@ def run(
     seed: Annotated[int, typer.Option(help="Seed of the simulation")] = 0,
     max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
     force: ForceOption = False,
+    option: OptionOption = None,
+    options_file: OptionsFileOption = None,
     db: DbOption = None,
     reports: ReportsOption = None,
 ) -> None:
@@ -113,6 +154,7 @@ def run(
             seed=seed,
             max_rejected_share=max_rejected_share,
             force=force,
+            options=_reader_options(option, options_file),
         )
     except NetDynError as e:
         _fail(e)
@@ -126,6 +168,8 @@ def ingest(
     label: Annotated[str | None, typer.Option(help="Source label for the events")] = None,
     max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
     force: ForceOption = False,
+    option: OptionOption = None,
+    options_file: OptionsFileOption = None,
     db: DbOption = None,
 ) -> None:
     """Ingest a file or folder into the event log (idempotent: re-ingesting adds nothing).
@@ -142,6 +186,7 @@ def ingest(
             label=label,
             max_rejected_share=max_rejected_share,
             force=force,
+            options=_reader_options(option, options_file),
         )
     except NetDynError as e:
         _fail(e)

@@ -7,7 +7,7 @@ chunk per input unit (file or archive); the event log appends each chunk as one 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +49,8 @@ class ReaderSpec:
     description: str
     patterns: tuple[str, ...] = ()
     stage: Callable[[duckdb.DuckDBPyConnection, Path], StagedInput] | None = None
+    #: for formats that take options (a column mapping): returns the spec bound to them
+    configure: Callable[[Mapping[str, str]], ReaderSpec] | None = None
 
     def inputs(self, path: Path) -> list[Path]:
         """The input units of ``path``: the path itself, or for a folder (when the format has
@@ -103,20 +105,36 @@ def _registry() -> dict[str, ReaderSpec]:
 READERS: dict[str, ReaderSpec] = {}
 
 
-def get_reader(name: str) -> ReaderSpec:
-    """Return the reader spec for a format name.
+def get_reader(name: str, options: Mapping[str, str] | None = None) -> ReaderSpec:
+    """Return the reader spec for a format name, bound to its options.
+
+    Parameters
+    ----------
+    name : str
+        A format name (``netdyn ingest --source``).
+    options : mapping of str to str, optional
+        Reader options (``--option KEY=VALUE``), e.g. the column mapping of the ``table``
+        reader.
 
     Raises
     ------
     InvalidInputError
-        If ``name`` is not a known format; the message lists the known ones.
+        If ``name`` is not a known format (the message lists the known ones), or options are
+        given to a format that takes none, or the reader refuses them.
     """
     from netdyn.errors import InvalidInputError
 
     if not READERS:
         READERS.update(_registry())
     try:
-        return READERS[name]
+        spec = READERS[name]
     except KeyError:
         known = ", ".join(sorted(READERS))
         raise InvalidInputError(f"unknown source format {name!r}; choose one of: {known}") from None
+    if spec.configure is not None:
+        return spec.configure(dict(options or {}))
+    if options:
+        raise InvalidInputError(
+            f"the {name} format takes no options; got {sorted(options)}. Remove --option."
+        )
+    return spec
