@@ -30,7 +30,13 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
-__all__ = ["INTERACTION_KINDS", "interaction_edges", "build_interaction_graph", "actor_metrics"]
+__all__ = [
+    "INTERACTION_KINDS",
+    "interaction_edges",
+    "build_interaction_graph",
+    "actor_metrics",
+    "actor_metrics_from_edges",
+]
 
 #: Event kinds that make an edge actor → target_actor.
 INTERACTION_KINDS: frozenset[str] = frozenset({"comment", "reply", "retweet", "message"})
@@ -146,6 +152,26 @@ def actor_metrics(
     active = (
         events.filter(pl.col("actor_id").is_not_null()).group_by("actor_id").agg(n_events=pl.len())
     )
+    return actor_metrics_from_edges(edges, active)
+
+
+def actor_metrics_from_edges(edges: pl.DataFrame, activity: pl.DataFrame) -> pl.DataFrame:
+    """Per-actor metrics from aggregated edges and activity counts.
+
+    Parameters
+    ----------
+    edges : polars.DataFrame
+        One row per ordered pair: ``actor_id``, ``target_actor_id``, ``weight``
+        (:func:`interaction_edges`, or the ``proj_interactions`` projection).
+    activity : polars.DataFrame
+        One row per actor: ``actor_id``, ``n_events``.
+
+    Returns
+    -------
+    polars.DataFrame
+        As :func:`actor_metrics`: one row per actor in either input, ordered by ``actor_id``.
+    """
+    active = activity.select("actor_id", "n_events")
     graph = build_interaction_graph(edges, actors=active["actor_id"].to_list())
     simple = graph.as_undirected(mode="collapse")
     simple.simplify(multiple=True, loops=True)

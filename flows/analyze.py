@@ -8,6 +8,7 @@ from prefect.cache_policies import NONE
 
 from netdyn.db import connect
 from netdyn.errors import InvalidInputError
+from netdyn.projections import advance_all
 from netdyn.report import write_report
 from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
 from netdyn.runs import recorded_run
@@ -37,19 +38,29 @@ def _sources(db: str, sources: list[str] | None) -> list[str]:
 
 
 @task(cache_policy=NONE)
-def cascades_task(db: str, run_id: str, sources: list[str], watermark: int) -> dict:
+def projections_task(db: str) -> dict:
+    """Advance every projection from its last consumed event to the log head."""
     con = connect(db)
     try:
-        return write_cascades(con, run_id, sources, watermark=watermark)
+        return {name: adv.to_event_seq for name, adv in advance_all(con).items()}
     finally:
         con.close()
 
 
 @task(cache_policy=NONE)
-def actor_metrics_task(db: str, run_id: str, sources: list[str], watermark: int) -> dict:
+def cascades_task(db: str, run_id: str, sources: list[str]) -> dict:
     con = connect(db)
     try:
-        return write_actor_metrics(con, run_id, sources, watermark=watermark)
+        return write_cascades(con, run_id, sources)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NONE)
+def actor_metrics_task(db: str, run_id: str, sources: list[str]) -> dict:
+    con = connect(db)
+    try:
+        return write_actor_metrics(con, run_id, sources)
     finally:
         con.close()
 
@@ -92,9 +103,10 @@ def analyze_flow(
     sources = _sources(db, sources)
     parameters = {"sources": sources, "reports_dir": reports_dir}
     with recorded_run(db, flow="analyze", parameters=parameters, sources=sources) as run:
-        run_id, watermark = run.run_id, run.watermark
-        cascade_counts = cascades_task(db, run_id, sources, watermark)
-        actor_counts = actor_metrics_task(db, run_id, sources, watermark)
+        run_id = run.run_id
+        projections_task(db)
+        cascade_counts = cascades_task(db, run_id, sources)
+        actor_counts = actor_metrics_task(db, run_id, sources)
         fits = powerlaw_task(db, run_id)
         report = run.report_path = report_task(db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)

@@ -267,12 +267,23 @@ def simulate(
     )
 
 
+WaitOption = Annotated[
+    float,
+    typer.Option(help="Seconds to wait while another process is writing the database"),
+]
+
+
 @app.command()
-def status(db: DbOption = None) -> None:
+def status(db: DbOption = None, wait: WaitOption = 10.0) -> None:
     """What the event log holds and the most recent runs."""
     from netdyn.db import connect
 
-    con = connect(db_path(db), read_only=not _is_new(db))
+    if _is_new(db):
+        _fail(NetDynError(f"no database at {db_path(db)}; run 'netdyn run' first or pass --db"))
+    try:
+        con = connect(db_path(db), read_only=True, wait_seconds=wait)
+    except NetDynError as e:
+        _fail(e)
     try:
         table = Table("source", "events", "first event_seq", "last event_seq", title="event log")
         for row in con.execute(
@@ -302,8 +313,13 @@ def _is_new(db: Path | None) -> bool:
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run read-only")],
     db: DbOption = None,
+    wait: WaitOption = 10.0,
 ) -> None:
     """Run a read-only SQL query on the database and print the result.
+
+    The database is opened read-only: no query can change it. While a run is writing, the
+    command waits up to --wait seconds for the lock, then says so (query the Parquet export
+    from 'netdyn export' meanwhile).
 
     Example: netdyn sql "select quantity, alpha, xmin from powerlaw_fits"
     """
@@ -314,7 +330,10 @@ def sql(
 
     if _is_new(db):
         _fail(NetDynError(f"no database at {db_path(db)}; run 'netdyn run' first or pass --db"))
-    con = connect(db_path(db), read_only=True)
+    try:
+        con = connect(db_path(db), read_only=True, wait_seconds=wait)
+    except NetDynError as e:
+        _fail(e)
     try:
         frame = con.sql(query).pl()
     except duckdb.Error as e:
@@ -323,6 +342,42 @@ def sql(
         con.close()
     with pl.Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60):
         out.print(str(frame), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def export(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the Parquet export (replaced)")
+    ],
+    db: DbOption = None,
+    wait: WaitOption = 10.0,
+) -> None:
+    """Export events (by source and day) and results (by run) to hive-partitioned Parquet.
+
+    Other tools read the export without any lock, even while netdyn writes the database.
+
+    Example: netdyn export --out export/  then  duckdb -c "select count(*) from
+    read_parquet('export/events/**/*.parquet', hive_partitioning = true)"
+    """
+    from netdyn.db import connect
+    from netdyn.export import export_parquet
+
+    if _is_new(db):
+        _fail(NetDynError(f"no database at {db_path(db)}; run 'netdyn run' first or pass --db"))
+    try:
+        con = connect(db_path(db), read_only=True, wait_seconds=wait)
+    except NetDynError as e:
+        _fail(e)
+    try:
+        counts = export_parquet(con, out_dir)
+    except ValueError as e:
+        _fail(NetDynError(str(e)))
+    finally:
+        con.close()
+    table = Table("table", "rows", title=f"exported to {escape(str(out_dir))}")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
 
 
 def main() -> None:  # pragma: no cover - console entry point

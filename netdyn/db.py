@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,14 @@ import duckdb
 from netdyn.config import SQL_DIR, db_path
 from netdyn.errors import SchemaError
 
-__all__ = ["Migration", "migrations", "connect", "migrate", "schema_version"]
+__all__ = [
+    "Migration",
+    "migrations",
+    "connect",
+    "migrate",
+    "schema_version",
+    "DEFAULT_MEMORY_LIMIT",
+]
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +144,28 @@ def migrate(con: duckdb.DuckDBPyConnection, schema_dir: Path | None = None) -> l
     return done
 
 
+#: DuckDB's memory ceiling for netdyn connections (``$NETDYN_MEMORY_LIMIT`` overrides it).
+#: Larger work spills to a temporary folder, so peak memory stays bounded on big inputs.
+DEFAULT_MEMORY_LIMIT = "1.5GB"
+
+
+def _is_lock_conflict(error: duckdb.Error) -> bool:
+    text = str(error).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
 def connect(
-    path: str | Path | None = None, *, read_only: bool = False, migrate_schema: bool = True
+    path: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    migrate_schema: bool = True,
+    wait_seconds: float = 0.0,
 ) -> duckdb.DuckDBPyConnection:
     """Open the netdyn database, creating and migrating it if needed.
+
+    DuckDB lets one process write a database file at a time; while it does, other processes
+    can open the file neither for writing nor for reading. ``wait_seconds`` retries for that
+    long before giving up with a message that says who holds the lock and what to do.
 
     Parameters
     ----------
@@ -147,31 +173,54 @@ def connect(
         The DuckDB file; default ``$NETDYN_DB`` or ``./netdyn.duckdb``. ``":memory:"`` gives a
         throw-away in-memory database.
     read_only : bool
-        Open without write access (no migration is attempted).
+        Open without write access (no migration is attempted). Nothing a read-only connection
+        does can change or corrupt the file.
     migrate_schema : bool
         Apply missing migrations (ignored when ``read_only``).
+    wait_seconds : float
+        How long to keep retrying while another process holds the file's lock.
 
     Raises
     ------
     SchemaError
         If a migration fails or the database is newer than this code.
+    netdyn.errors.DatabaseBusyError
+        If another process still holds the lock after ``wait_seconds``.
     netdyn.errors.EventLogError
-        If the file cannot be opened (locked by another writer process, not a DuckDB file).
+        If the file cannot be opened otherwise (not a DuckDB file, no permission).
     """
-    from netdyn.errors import EventLogError
+    import time
+
+    from netdyn.errors import DatabaseBusyError, EventLogError
 
     target = str(path) if str(path) == ":memory:" else str(db_path(path))
     if target != ":memory:" and not read_only:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(target, read_only=read_only)
-    except duckdb.Error as e:
-        raise EventLogError(
-            f"cannot open database {target}: {e}. If another netdyn process is writing, "
-            "wait for it or open a copy read-only."
-        ) from e
+    deadline = time.monotonic() + max(wait_seconds, 0.0)
+    while True:
+        try:
+            con = duckdb.connect(target, read_only=read_only)
+            break
+        except duckdb.Error as e:
+            if not _is_lock_conflict(e):
+                raise EventLogError(f"cannot open database {target}: {e}") from e
+            if time.monotonic() >= deadline:
+                raise DatabaseBusyError(
+                    f"database {target} is locked by another process that is writing it "
+                    f"({e}). Wait for that run to finish (or pass --wait SECONDS), or query "
+                    "the Parquet export written by 'netdyn export', which needs no lock."
+                ) from e
+            time.sleep(0.25)
     con.execute("set timezone = 'UTC'")
     con.execute("set enable_progress_bar = false")
+    limit = os.environ.get("NETDYN_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    try:
+        con.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
+    except duckdb.Error as e:
+        con.close()
+        raise EventLogError(
+            f"NETDYN_MEMORY_LIMIT={limit!r} is not a memory size; use e.g. 1.5GB or 800MB"
+        ) from e
     if migrate_schema and not read_only:
         migrate(con)
     return con

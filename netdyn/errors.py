@@ -13,6 +13,7 @@ __all__ = [
     "UnknownFormatError",
     "SchemaError",
     "EventLogError",
+    "DatabaseBusyError",
     "RejectedShareError",
 ]
 
@@ -35,6 +36,10 @@ class SchemaError(NetDynError):
 
 class EventLogError(NetDynError):
     """Appending to or reading from the event log failed; nothing of the batch was stored."""
+
+
+class DatabaseBusyError(EventLogError):
+    """Another process holds the database's write lock; wait, or read the Parquet export."""
 
 
 class RejectedShareError(NetDynError):

@@ -52,6 +52,7 @@ import polars as pl
 
 from ingest.canonical import EVENT_SCHEMA
 from netdyn.errors import EventLogError, RejectedShareError
+from netdyn.faults import failpoint
 
 __all__ = [
     "BatchResult",
@@ -268,6 +269,7 @@ def append_staged(
             for t in ("_repeat", "_matched")
             if _scalar(con, f"select count(*) from {t}")
         )
+        failpoint("append-before-events")
         n_inserted = _scalar(
             con,
             f"""
@@ -294,6 +296,7 @@ def append_staged(
             """,
             [batch_id, source, started_at, source],
         )
+        failpoint("append-after-events")
         n_duplicate = n_dup + (n_rejected - n_new_rejects)
         n_quarantined = n_new_rejects
         con.execute(
@@ -316,6 +319,7 @@ def append_staged(
                 datetime.now(UTC),
             ],
         )
+        failpoint("append-before-commit")
         con.execute("commit")
     except Exception as e:
         with contextlib.suppress(duckdb.Error):

@@ -1,8 +1,9 @@
 """Result writers: run an analysis on the events of a run and store its result table.
 
-Each writer reads what it needs from the database, calls a pure method of :mod:`analytics`,
-and replaces the run's rows of one result table in a single transaction, so a retried task
-never duplicates rows and a failed one leaves no partial output.
+Each writer brings the projections it needs up to the log head (:mod:`netdyn.projections`),
+reads them, calls a pure method of :mod:`analytics`, and replaces the run's rows of one result
+table in a single transaction, so a retried task never duplicates rows and a failed one leaves
+no partial output.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from analytics.cascades import compute_cascades
-from analytics.interaction_graph import actor_metrics
+from analytics.interaction_graph import actor_metrics_from_edges
 from analytics.power_law import fit_power_law
-from netdyn.eventlog import read_events
+from netdyn.faults import failpoint
+from netdyn.projections import advance, cascade_frame
 
 __all__ = [
     "write_cascades",
@@ -67,50 +68,66 @@ def replace_run_rows(
     return frame.height
 
 
-def _events(con: duckdb.DuckDBPyConnection, sources: Sequence[str], watermark: int | None):
-    return read_events(con, sources=sources, until=watermark)
-
-
 def write_cascades(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    sources: Sequence[str],
-    *,
-    watermark: int | None = None,
+    con: duckdb.DuckDBPyConnection, run_id: str, sources: Sequence[str]
 ) -> dict[str, int]:
-    """Rebuild the cascades of ``sources`` and store them in ``cascades`` for ``run_id``.
+    """Store the current cascades of ``sources`` in ``cascades`` for ``run_id``.
+
+    The ``cascades`` projection is advanced to the log head first (a no-op when it is
+    current), then its rows for ``sources`` are copied under ``run_id`` in one transaction.
 
     Returns
     -------
     dict
-        ``n_cascades``, ``n_orphan_nodes``, ``n_cycle_nodes``.
+        ``n_cascades``, ``n_orphan_nodes``, ``n_cycle_nodes`` (summed over ``sources``).
     """
-    events = _events(con, sources, watermark)
-    result = compute_cascades(events)
-    n = replace_run_rows(con, "cascades", run_id, result.cascades)
-    return {
-        "n_cascades": n,
-        "n_orphan_nodes": result.n_orphan_nodes,
-        "n_cycle_nodes": result.n_cycle_nodes,
-    }
+    advance(con, "cascades")
+    frame = cascade_frame(con, list(sources)).sort(["size", "cascade_id"], descending=[True, False])
+    n = replace_run_rows(con, "cascades", run_id, frame)
+    flags = con.execute(
+        """
+        select coalesce(sum(n_orphan_nodes), 0), coalesce(sum(n_cycle_nodes), 0)
+        from proj_forest_flags where source in (select unnest(?))
+        """,
+        [list(sources)],
+    ).fetchall()[0]
+    return {"n_cascades": n, "n_orphan_nodes": int(flags[0]), "n_cycle_nodes": int(flags[1])}
 
 
 def write_actor_metrics(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    sources: Sequence[str],
-    *,
-    watermark: int | None = None,
+    con: duckdb.DuckDBPyConnection, run_id: str, sources: Sequence[str]
 ) -> dict[str, int]:
-    """Build the interaction graph of ``sources`` and store per-actor metrics for ``run_id``.
+    """Store per-actor metrics of the interaction graph of ``sources`` for ``run_id``.
+
+    The ``actor_activity`` and ``interactions`` projections are advanced to the log head first;
+    degrees, strengths and coreness are computed from them over the union of ``sources``.
 
     Returns
     -------
     dict
-        ``n_actors``, ``n_edges`` (distinct ordered pairs with at least one interaction).
+        ``n_actors``, ``n_edges`` (distinct ordered pairs with at least one interaction,
+        self-loops excluded).
     """
-    events = _events(con, sources, watermark)
-    metrics = actor_metrics(events)
+    failpoint("results-before-actor-metrics")
+    advance(con, "actor_activity")
+    advance(con, "interactions")
+    chosen = list(sources)
+    edges = con.sql(
+        """
+        select actor_id, target_actor_id, sum(weight)::bigint as weight from proj_interactions
+        where source in (select unnest(?)) group by actor_id, target_actor_id
+        order by actor_id, target_actor_id
+        """,
+        params=[chosen],
+    ).pl()
+    activity = con.sql(
+        """
+        select actor_id, sum(n_events)::bigint as n_events from proj_actor_activity
+        where source in (select unnest(?)) group by actor_id
+        """,
+        params=[chosen],
+    ).pl()
+    metrics = actor_metrics_from_edges(edges, activity)
     n = replace_run_rows(con, "actor_metrics", run_id, metrics)
     n_edges = int(metrics["out_degree"].sum()) if n else 0
     return {"n_actors": n, "n_edges": n_edges}

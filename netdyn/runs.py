@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import secrets
+import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ __all__ = [
     "new_run_id",
     "start_run",
     "finish_run",
+    "abandon_dead_runs",
     "recorded_run",
     "RecordedRun",
     "data_fingerprint",
@@ -82,12 +85,13 @@ def start_run(
 ) -> str:
     """Insert a ``runs`` row with status ``running`` and return its ``run_id``."""
     run_id = run_id or new_run_id()
+    abandon_dead_runs(con)
     watermark, fingerprint = data_fingerprint(con, sources)
     con.execute(
         """
         insert into runs (run_id, flow, parameters, sources, event_watermark, data_fingerprint,
-                          package_versions, status, started_at)
-        values (?, ?, ?, ?, ?, ?, ?, 'running', current_timestamp)
+                          package_versions, status, started_at, pid, host)
+        values (?, ?, ?, ?, ?, ?, ?, 'running', current_timestamp, ?, ?)
         """,
         [
             run_id,
@@ -97,9 +101,60 @@ def start_run(
             watermark,
             fingerprint,
             json.dumps(package_versions()),
+            os.getpid(),
+            socket.gethostname(),
         ],
     )
     return run_id
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def abandon_dead_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Mark runs whose process died while ``running`` as ``abandoned``; drop their results.
+
+    A run is abandoned when it is ``running``, was started on this host, and its process no
+    longer exists (killed, crashed, machine restarted). Its partial result rows are deleted in
+    the same transaction, so result tables only ever hold rows of completed or running runs.
+
+    Returns
+    -------
+    list of str
+        The run ids marked abandoned.
+    """
+    host = socket.gethostname()
+    candidates = con.execute(
+        "select run_id, pid from runs where status = 'running' and host = ? and pid is not null",
+        [host],
+    ).fetchall()
+    dead = [run_id for run_id, pid in candidates if pid != os.getpid() and not _alive(pid)]
+    if not dead:
+        return []
+    con.execute("begin transaction")
+    try:
+        for table in ("cascades", "actor_metrics", "powerlaw_fits"):
+            con.execute(f"delete from {table} where run_id in (select unnest(?))", [dead])
+        con.execute(
+            """
+            update runs set status = 'abandoned', finished_at = current_timestamp,
+                   error = 'its process ' || pid || ' on ' || host || ' died while running'
+            where run_id in (select unnest(?))
+            """,
+            [dead],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return dead
 
 
 def finish_run(

@@ -12,7 +12,7 @@ create table if not exists runs (
     event_watermark     bigint,               -- max event_seq the run saw
     data_fingerprint    varchar,              -- hash of (source, n_events, max event_seq) it saw
     package_versions    json,
-    status              varchar not null,     -- running | completed | failed
+    status              varchar not null,     -- running | completed | failed | abandoned
     error               varchar,
     report_path         varchar,
     started_at          timestamptz not null,
