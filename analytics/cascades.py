@@ -7,8 +7,9 @@ logarithmic factor for finding roots), for all cascades at once.
 
 Conventions
 -----------
-* Nodes are the events that created an item (``object_id`` not null), keyed by
-  ``(source, object_id)``; the first event per key in log order wins.
+* Nodes are the events that created an item (``object_id`` not null) of a kind in
+  :data:`CASCADE_KINDS`, keyed by ``(source, object_id)``; the first event per key in log
+  order wins. Group events (ScHoLP simplices) and messages are not reply-tree items.
 * The root has depth 0; ``depth`` of a cascade is its longest root-to-node path; ``max_breadth``
   is the largest number of nodes at one depth (the root level included).
 * Structural virality is the mean shortest-path distance over all pairs of nodes of the
@@ -36,7 +37,16 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-__all__ = ["CascadeSet", "compute_cascades", "structural_virality", "tree_depths"]
+__all__ = [
+    "CASCADE_KINDS",
+    "CascadeSet",
+    "compute_cascades",
+    "structural_virality",
+    "tree_depths",
+]
+
+#: Event kinds whose items form reply / propagation trees.
+CASCADE_KINDS: frozenset[str] = frozenset({"post", "comment", "reply", "retweet"})
 
 _NODE_COLUMNS = (
     "event_seq",
@@ -193,7 +203,8 @@ def compute_cascades(events: pl.DataFrame) -> CascadeSet:
         Events as stored in the log (at least the columns ``event_seq``, ``source``,
         ``object_id``, ``parent_object_id``, ``root_object_id``, ``actor_id``, ``community``,
         ``occurred_at``, ``seconds_since_root``), any order. Events without ``object_id``
-        (messages, mentions) are ignored.
+        (messages, mentions) are ignored, and so are kinds outside :data:`CASCADE_KINDS` when
+        a ``kind`` column is present.
 
     Returns
     -------
@@ -218,6 +229,8 @@ def compute_cascades(events: pl.DataFrame) -> CascadeSet:
     missing = set(_NODE_COLUMNS) - set(events.columns)
     if missing:
         raise ValueError(f"events lack columns {sorted(missing)}")
+    if "kind" in events.columns:
+        events = events.filter(pl.col("kind").is_in(sorted(CASCADE_KINDS)))
     nodes = (
         events.select(_NODE_COLUMNS)
         .filter(pl.col("object_id").is_not_null())

@@ -87,7 +87,8 @@ def ingest_flow(
     Parameters
     ----------
     source : str
-        Reader name: ``twitter15-16``, ``moltbook-api``, ``moltbook-observatory``, ``edgelist``.
+        Reader name (:data:`ingest.readers.READERS`): ``twitter15-16``, ``moltbook-api``,
+        ``moltbook-observatory``, ``edgelist``, ``table``, ``scholp``.
     path : str
         File or folder to read.
     db : str

@@ -194,6 +194,9 @@ def parse_timestamp(value: str) -> datetime:
     ValueError
         If the text is not an ISO-8601 timestamp with a time zone. Naive timestamps are
         refused rather than guessed.
+    OverflowError
+        If the instant falls outside the years 1–9999 once converted to UTC (readers quarantine
+        it as ``timestamp_out_of_range``).
 
     Examples
     --------

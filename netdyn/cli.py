@@ -44,7 +44,7 @@ ReportsOption = Annotated[
         "--reports-dir", envvar="NETDYN_REPORTS", help="Report folder [default: ./reports]"
     ),
 ]
-FORMATS = "twitter15-16, moltbook-api, moltbook-observatory, edgelist"
+FORMATS = "twitter15-16, moltbook-api, moltbook-observatory, edgelist, table, scholp"
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Re-read files already ingested (same SHA-256)")
 ]

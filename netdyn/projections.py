@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from analytics.cascades import compute_cascades
+from analytics.cascades import CASCADE_KINDS, compute_cascades
 from analytics.interaction_graph import INTERACTION_KINDS
 from netdyn.faults import failpoint
 
@@ -146,11 +146,12 @@ def _advance_cascades(con: duckdb.DuckDBPyConnection, since: int, until: int) ->
             select *, row_number() over (partition by source, object_id order by event_seq) as nth
             from events
             where event_seq > ? and event_seq <= ? and object_id is not null
+              and kind in (select unnest(?))
         )
         where nth = 1
         on conflict (source, object_id) do nothing
         """,
-        [since, until],
+        [since, until, sorted(CASCADE_KINDS)],
     )
     sources = [
         r[0]
@@ -158,9 +159,10 @@ def _advance_cascades(con: duckdb.DuckDBPyConnection, since: int, until: int) ->
             """
             select distinct source from events
             where event_seq > ? and event_seq <= ? and object_id is not null
+              and kind in (select unnest(?))
             order by source
             """,
-            [since, until],
+            [since, until, sorted(CASCADE_KINDS)],
         ).fetchall()
     ]
     written = 0

@@ -139,8 +139,8 @@ PROJECTION_CODE = (
     ],
 )
 def test_killed_projection_keeps_output_and_progress_together(tmp_path, point):
-    from sim.platform import PlatformParams, simulate_platform
     from ingest.load import ingest_chunk
+    from sim.platform import PlatformParams, simulate_platform
 
     db = tmp_path / "proj.duckdb"
     con = connect(db)
@@ -161,13 +161,11 @@ def test_killed_projection_keeps_output_and_progress_together(tmp_path, point):
     ]
 
     def snap(c):
+        def drop(t):
+            return "updated_at" if t == "projection_progress" else "source"
+
         return {
-            t: c.sql(
-                f"select * exclude ({'updated_at' if t == 'projection_progress' else 'source'}) from {t}"
-            )
-            .pl()
-            .sort(pl.all())
-            for t in tables
+            t: c.sql(f"select * exclude ({drop(t)}) from {t}").pl().sort(pl.all()) for t in tables
         }
 
     before = snap(con)

@@ -72,9 +72,13 @@ def test_out_of_order_halves_equal_the_whole(tmp_path):
     # and both equal a from-scratch computation over the events
     scratch = compute_cascades(read_events(halves)).cascades
     proj = halves.sql("select * from proj_cascades").pl()
-    assert scratch.drop("root_event_seq").sort("cascade_id").equals(
-        proj.drop("root_event_seq").select(scratch.drop("root_event_seq").columns).sort(
-            "cascade_id"
+    assert (
+        scratch.drop("root_event_seq")
+        .sort("cascade_id")
+        .equals(
+            proj.drop("root_event_seq")
+            .select(scratch.drop("root_event_seq").columns)
+            .sort("cascade_id")
         )
     )
 

@@ -62,7 +62,7 @@ class ReaderSpec:
 
 
 def _registry() -> dict[str, ReaderSpec]:
-    from ingest.readers import edgelist, moltbook_api, moltbook_observatory, twitter
+    from ingest.readers import edgelist, moltbook_api, moltbook_observatory, scholp, table, twitter
 
     return {
         "twitter15-16": ReaderSpec(
@@ -98,6 +98,14 @@ def _registry() -> dict[str, ReaderSpec]:
             "temporal edge list 'src dst unix_seconds' (whitespace separated, .gz allowed)",
             ("*.txt", "*.txt.gz", "*.csv", "*.csv.gz", "*.tsv", "*.tsv.gz", "*.edges", "*.gz"),
             stage=edgelist.stage,
+        ),
+        "table": table.configure({}),
+        "scholp": ReaderSpec(
+            "scholp",
+            scholp.read,
+            scholp.default_label,
+            "ScHoLP timestamped simplices (Benson et al. 2018): a folder with <name>-nverts.txt, "
+            "<name>-simplices.txt and <name>-times.txt (.gz allowed); one group event per member",
         ),
     }
 

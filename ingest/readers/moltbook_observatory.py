@@ -13,7 +13,9 @@ Three files, each optionally gzip-compressed (detected by magic bytes, not by th
 * ``network.csv``: header ``source,target,type,weight``; one row per (source, target, type),
   aggregated over the whole collection, with no timestamps; ``type`` is ``reply`` or
   ``mention``; ``weight`` is the number of interactions. Blank lines are skipped and not
-  counted; a UTF-8 byte-order mark is tolerated.
+  counted.
+
+A UTF-8 byte-order mark at the start of any of the three is tolerated.
 
 Which of the three a file is, is decided by its content (a JSON object with a ``posts`` or a
 ``comments`` list; a CSV whose header names ``source``, ``target``, ``type``, ``weight``), so
@@ -50,12 +52,18 @@ Locators are ``"<file>#posts[i]"``/``"<file>#comments[i]"`` for JSON records and
 * ``missing_field`` — a post or comment without ``id`` or ``created_at``, a comment without
   ``post_id``, an edge with an empty source, target or type.
 * ``unparseable_timestamp`` — a ``created_at`` that is not ISO-8601 with a zone.
-* ``malformed_line`` — a record that is not a JSON object; a CSV row with the wrong number of
-  columns; a weight that is not a non-negative integer.
+* ``timestamp_out_of_range`` — a ``created_at`` that cannot be a UTC time at all (year 1 or
+  9999 with an offset that moves it out of the calendar); validation rejects times before
+  1970 or in the future with the same code.
+* ``malformed_line`` — a record that is not a JSON object, or whose ``content`` is neither
+  text nor null; a CSV row with the wrong number of columns, or one the CSV parser cannot
+  read (a field over its 128 KiB limit); a weight that is not a non-negative integer.
 * ``unknown_kind`` — an edge type other than ``reply`` or ``mention``.
 * ``invalid_encoding`` — a CSV row, or a whole JSON file, that is not UTF-8.
 * ``invalid_json`` — a file that starts like JSON but does not parse (one reject for the file).
-* ``empty_input`` — a file that is empty or whitespace only.
+* ``empty_input`` — a file that is empty or whitespace only, a ``network.csv`` with a header
+  but no rows, or a JSON file whose ``posts``/``comments`` list is empty (one reject for the
+  file).
 
 References
 ----------
@@ -159,6 +167,7 @@ def _read_file(path: Path) -> Chunk:
                 f"{path.name} is a corrupt or truncated gzip file ({e}); re-download it"
             ) from e
     name = path.name
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark is not content
     if not data.strip():
         chunk.reject(name, "empty_input", "the file is empty", "")
     elif data.lstrip()[:1] in (b"{", b"["):
@@ -175,21 +184,25 @@ def _read_json(chunk: Chunk, name: str, data: bytes) -> None:
         raw = data.decode("utf-8", "backslashreplace")
         chunk.reject(name, "invalid_encoding", f"the file is not UTF-8 ({e.reason})", raw)
         return
-    except (json.JSONDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:
+        # ValueError: JSONDecodeError, or an integer beyond Python's 4300-digit limit
         detail = f"not valid JSON (or nested too deeply): {e}"
         chunk.reject(name, "invalid_json", detail, data.decode("utf-8"))
         return
     if isinstance(document, dict) and isinstance(document.get("posts"), list):
-        for index, post in enumerate(document["posts"]):
-            _add_post(chunk, f"{name}#posts[{index}]", post)
+        key, add = "posts", _add_post
     elif isinstance(document, dict) and isinstance(document.get("comments"), list):
-        for index, comment in enumerate(document["comments"]):
-            _add_comment(chunk, f"{name}#comments[{index}]", comment)
+        key, add = "comments", _add_comment
     else:
         raise UnknownFormatError(
             f"{name} is JSON but not an observatory export: expected an object with a "
             f"'posts' or 'comments' list; {_HINT}"
         )
+    records = document[key]
+    if not records:
+        chunk.reject(name, "empty_input", f"the {key!r} list is empty", data.decode("utf-8"))
+    for index, record in enumerate(records):
+        add(chunk, f"{name}#{key}[{index}]", record)
 
 
 def _record(chunk: Chunk, locator: str, record: Any, ids: tuple[str, ...]) -> Any:
@@ -210,10 +223,20 @@ def _record(chunk: Chunk, locator: str, record: Any, ids: tuple[str, ...]) -> An
     try:
         if not isinstance(value, str):
             raise ValueError(f"expected text, got {type(value).__name__}")
-        return parse_timestamp(value)
+        occurred_at = parse_timestamp(value)
     except ValueError as e:
         chunk.reject(locator, "unparseable_timestamp", f"created_at {value!r}: {e}", raw)
         return None
+    except OverflowError as e:  # e.g. year 1 with a positive offset: no such UTC time
+        detail = f"created_at {value!r} is outside the years 1-9999 in UTC ({e})"
+        chunk.reject(locator, "timestamp_out_of_range", detail, raw)
+        return None
+    content = record.get("content")
+    if content is not None and not isinstance(content, str):
+        detail = f"'content' must be text or null, got {type(content).__name__}"
+        chunk.reject(locator, "malformed_line", detail, raw)
+        return None
+    return occurred_at
 
 
 def _author(record: dict[str, Any]) -> tuple[str | None, dict[str, bool]]:
@@ -267,22 +290,46 @@ def _add_comment(chunk: Chunk, locator: str, comment: Any) -> None:
 def _read_network(chunk: Chunk, name: str, data: bytes) -> None:
     # surrogateescape keeps undecodable bytes visible per row instead of failing the file.
     text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = [column.strip() for column in next(rows, [])]
+    consumed: list[str] = []  # the physical lines of the row being parsed, for its raw text
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            consumed.append(line)
+            yield line
+
+    rows = csv.reader(lines())
+    try:
+        header = [column.strip() for column in next(rows, [])]
+    except csv.Error as e:
+        raise UnknownFormatError(
+            f"{name} is not an observatory network.csv: its first row is not CSV ({e}); {_HINT}"
+        ) from e
     if not set(_NETWORK_COLUMNS) <= set(header):
         raise UnknownFormatError(
             f"{name} is not an observatory network.csv: expected a header with the columns "
             f"{','.join(_NETWORK_COLUMNS)}, got {','.join(header)[:80]!r}; {_HINT}"
         )
     at = {column: header.index(column) for column in _NETWORK_COLUMNS}
-    for fields in rows:
+    n_records = 0
+    while True:
+        consumed.clear()
+        try:
+            fields = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as e:  # e.g. a field over the csv module's 128 KiB limit
+            n_records += 1
+            raw = _visible("".join(consumed).rstrip("\r\n"))
+            detail = f"the row cannot be read as CSV: {e}"
+            chunk.reject(f"{name}:{rows.line_num}", "malformed_line", detail, raw)
+            continue
         locator = f"{name}:{rows.line_num}"
         raw = ",".join(fields)
         if not any(field.strip() for field in fields):
             continue
+        n_records += 1
         if not raw.isascii() and _has_surrogates(raw):
-            raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            chunk.reject(locator, "invalid_encoding", "the row is not valid UTF-8", raw)
+            chunk.reject(locator, "invalid_encoding", "the row is not valid UTF-8", _visible(raw))
             continue
         if len(fields) != len(header):
             chunk.reject(
@@ -309,6 +356,15 @@ def _read_network(chunk: Chunk, name: str, data: bytes) -> None:
                 target_actor_id=target,
                 attributes={"weight": int(weight), "aggregated": True},
             )
+    if n_records == 0:
+        chunk.reject(name, "empty_input", "the file has a header but no rows", ",".join(header))
+
+
+def _visible(text: str) -> str:
+    """``text`` with bytes that ``surrogateescape`` kept (not UTF-8) shown as ``\\xNN``."""
+    if text.isascii() or not _has_surrogates(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _has_surrogates(text: str) -> bool:

@@ -70,7 +70,8 @@ On the real archive every parent key occurs as a child key of the same tree (no 
 Rejects (locator ``"<member>:<line>"``): ``malformed_line`` (not an edge of the form above,
 or a ``label.txt`` line that is not ``label:tweet_id``), ``unparseable_timestamp`` (a delay
 that is not a decimal number), ``missing_field`` (an empty uid or tweet id),
-``invalid_id`` (an id containing ``/`` or whitespace, which would make keys ambiguous),
+``invalid_id`` (an id containing ``/`` or whitespace, which would make keys ambiguous, or a
+control character such as a NUL byte),
 ``invalid_encoding`` (a line that is not UTF-8), ``empty_input`` (a tree file with no lines),
 ``conflicting_duplicate`` (a ``label.txt`` line giving a tree a second, different label).
 Well-formed ``label.txt`` lines are metadata, not events, and are not counted in ``n_read``.
@@ -107,7 +108,7 @@ _EDGE_LOOSE = re.compile(rf"{_NODE}\s*->\s*{_NODE}")
 _STRICT_NODE = r"\['(\w+)', '(\w+)', '(-?\d+(?:\.\d+)?)'\]"
 _EDGE_STRICT = re.compile(rf"{_STRICT_NODE}->{_STRICT_NODE}", re.ASCII)
 _DELAY = re.compile(r"-?\d+(?:\.\d+)?")
-_ID = re.compile(r"[^/\s]+")
+_ID = re.compile(r"[^/\s\x00-\x1f\x7f]+")
 _ROOT = "ROOT"
 
 _HINT = "did you mean --source edgelist, moltbook-api or moltbook-observatory?"
@@ -186,7 +187,9 @@ def _read_archive(path: Path) -> Chunk:
             for member in trees:
                 _read_tree(chunk, member.name, _member_bytes(archive, member), labels)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
-        if not opened:
+        # EOFError / zlib.error while opening: gzip data that ends early or is damaged, so
+        # the file is a (small) archive cut short, not a file of another format
+        if not opened and not isinstance(e, (EOFError, zlib.error)):
             raise UnknownFormatError(not_archive) from e
         raise UnknownFormatError(
             f"{path.name} is truncated or corrupt ({e}); re-download the archive"
@@ -227,8 +230,10 @@ def _read_folder(folder: Path) -> Chunk:
 def _lines(data: bytes) -> Iterator[tuple[int, str | bytes]]:
     """Non-blank lines with their 1-based numbers, line endings (LF or CRLF) removed.
 
-    Lines are ``str``; a line that is not valid UTF-8 is yielded as ``bytes``.
+    Lines are ``str``; a line that is not valid UTF-8 is yielded as ``bytes``. A leading UTF-8
+    byte-order mark is dropped.
     """
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -299,7 +304,8 @@ def _diagnose(chunk: Chunk, locator: str, line: str) -> tuple[str, ...] | None:
             chunk.reject(locator, "missing_field", "a uid or tweet id is empty", line)
             return None
         if not _ID.fullmatch(value):
-            chunk.reject(locator, "invalid_id", f"id {value!r} contains '/' or whitespace", line)
+            detail = f"id {value!r} contains '/', whitespace or a control character"
+            chunk.reject(locator, "invalid_id", detail, line)
             return None
     for delay in delays:
         if not _DELAY.fullmatch(delay):
