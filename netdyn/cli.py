@@ -276,14 +276,8 @@ WaitOption = Annotated[
 @app.command()
 def status(db: DbOption = None, wait: WaitOption = 10.0) -> None:
     """What the event log holds and the most recent runs."""
-    from netdyn.db import connect
 
-    if _is_new(db):
-        _fail(NetDynError(f"no database at {db_path(db)}; run 'netdyn run' first or pass --db"))
-    try:
-        con = connect(db_path(db), read_only=True, wait_seconds=wait)
-    except NetDynError as e:
-        _fail(e)
+    con = _open_read_only(db, wait)
     try:
         table = Table("source", "events", "first event_seq", "last event_seq", title="event log")
         for row in con.execute(
@@ -309,6 +303,18 @@ def _is_new(db: Path | None) -> bool:
     return not db_path(db).exists()
 
 
+def _open_read_only(db: Path | None, wait: float):
+    """Open the database read-only, waiting for a writer; exit with a clear message if not."""
+    from netdyn.db import connect
+
+    if _is_new(db):
+        _fail(NetDynError(f"no database at {db_path(db)}; run 'netdyn run' first or pass --db"))
+    try:
+        return connect(db_path(db), read_only=True, wait_seconds=wait)
+    except NetDynError as e:
+        _fail(e)
+
+
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run read-only")],
@@ -326,14 +332,7 @@ def sql(
     import duckdb
     import polars as pl
 
-    from netdyn.db import connect
-
-    if _is_new(db):
-        _fail(NetDynError(f"no database at {db_path(db)}; run 'netdyn run' first or pass --db"))
-    try:
-        con = connect(db_path(db), read_only=True, wait_seconds=wait)
-    except NetDynError as e:
-        _fail(e)
+    con = _open_read_only(db, wait)
     try:
         frame = con.sql(query).pl()
     except duckdb.Error as e:
@@ -359,15 +358,9 @@ def export(
     Example: netdyn export --out export/  then  duckdb -c "select count(*) from
     read_parquet('export/events/**/*.parquet', hive_partitioning = true)"
     """
-    from netdyn.db import connect
     from netdyn.export import export_parquet
 
-    if _is_new(db):
-        _fail(NetDynError(f"no database at {db_path(db)}; run 'netdyn run' first or pass --db"))
-    try:
-        con = connect(db_path(db), read_only=True, wait_seconds=wait)
-    except NetDynError as e:
-        _fail(e)
+    con = _open_read_only(db, wait)
     try:
         counts = export_parquet(con, out_dir)
     except ValueError as e:

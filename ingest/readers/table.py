@@ -110,6 +110,7 @@ import duckdb
 from ingest.readers import ReaderSpec, StagedInput
 from ingest.validate import validation_sql
 from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.eventlog import IDENTITY_COLUMNS
 
 __all__ = [
     "MAPPABLE",
@@ -140,17 +141,8 @@ OPTIONS: tuple[str, ...] = ("format", "delimiter", "time_format", "time_zone")
 
 FORMATS = ("csv", "parquet", "ndjson")
 TIME_FORMATS = ("iso", "unix_s", "unix_ms")
-# identity columns of the derived key, in key order (netdyn.eventlog.IDENTITY_COLUMNS)
-_KEY_COLUMNS = (
-    "kind",
-    "occurred_at",
-    "seconds_since_root",
-    "actor_id",
-    "target_actor_id",
-    "object_id",
-    "parent_object_id",
-    "root_object_id",
-)
+# identity columns of the derived key, in key order
+_KEY_COLUMNS = IDENTITY_COLUMNS
 _REQUIRED = ("kind", "actor_id")
 _SUFFIXES = {
     ".csv": "csv",
