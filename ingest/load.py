@@ -169,7 +169,9 @@ def ingest_unit(
 ) -> list[BatchResult]:
     """Read one input unit (a file, or a folder the reader walks) and append its batches.
 
-    A file already committed with the same SHA-256 is skipped before it is read.
+    A file already committed with the same SHA-256 is skipped before it is read. A file a
+    reader splits into several batches gets, after its last batch, an empty marker batch
+    carrying the whole file's hash, so that it too is skipped unread next time.
 
     Returns
     -------
@@ -209,7 +211,7 @@ def ingest_unit(
             ]
         finally:
             _drop_staged(con, staged.temporary)
-    return [
+    results = [
         ingest_chunk(
             con,
             chunk,
@@ -220,6 +222,12 @@ def ingest_unit(
         )
         for chunk in spec.read(unit)
     ]
+    if content_hash is not None and any(r.uri != str(unit.resolve()) for r in results):
+        # the file was appended as several batches (blocks of a large NDJSON file): once all
+        # of them are in, record the whole file's hash so the next ingest skips it unread
+        marker = Chunk(uri=str(unit.resolve()), content_hash=content_hash)
+        ingest_chunk(con, marker, source=source, reader=spec.name, force=True)
+    return results
 
 
 def ingest_path(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
+import gzip
+import hashlib
 import json
 from collections import Counter
 from datetime import UTC, datetime
@@ -12,7 +15,9 @@ import polars as pl
 import pytest
 
 from ingest.canonical import REASONS, Chunk
+from ingest.load import ingest_path
 from ingest.readers import moltbook_api
+from netdyn.db import connect
 from netdyn.errors import InvalidInputError, UnknownFormatError
 
 SUBMOLT = {"id": "s1", "name": "general", "display_name": "General"}
@@ -239,6 +244,154 @@ def test_wrong_inputs_raise_with_a_fix(tmp_path: Path) -> None:
     csv = write(tmp_path / "other", "network.csv", "source,target,type,weight\n")
     with pytest.raises(UnknownFormatError, match="is not JSON"):
         list(moltbook_api.read(csv))
+
+
+# --- NDJSON: one response per line, read in blocks of lines ----------------------------------
+
+
+def thread(post_id: str) -> dict[str, Any]:
+    """A variant B response (comments carry author_id) whose comment ids are the post's own."""
+    document = variant_ab(post_id)
+
+    def rename(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            item["id"] = f"{post_id}-{item['id']}"
+            item["author_id"] = item["author"]["id"]
+            if item["parent_id"]:
+                item["parent_id"] = f"{post_id}-{item['parent_id']}"
+            rename(item["replies"])
+
+    rename(document["comments"])
+    return document
+
+
+def ndjson(*lines: Any) -> bytes:
+    """NDJSON bytes: a dict becomes one compact JSON line, bytes are written as they are."""
+    return b"".join(
+        (line if isinstance(line, bytes) else json.dumps(line).encode()) + b"\n" for line in lines
+    )
+
+
+def test_ndjson_is_read_in_blocks_of_lines(tmp_path: Path) -> None:
+    no_time = thread("p3")
+    del no_time["comments"][1]["created_at"]
+    data = ndjson(
+        thread("p1"),
+        b"",
+        thread("p2"),
+        b'{"success": true, "post": {"id"',  # truncated
+        no_time,
+        b'{"post": "\xff"}',
+        thread("p4"),
+    )
+    path = write(tmp_path, "posts.ndjson", data)
+    chunks = list(moltbook_api.read(path, lines_per_chunk=3))
+    file_hash = hashlib.sha256(data).hexdigest()
+    ranges = ["1-3", "4-6", "7-7"]
+    assert [c.uri for c in chunks] == [f"{path.resolve()}#lines={r}" for r in ranges]
+    assert [c.content_hash for c in chunks] == [f"{file_hash}#lines={r}" for r in ranges]
+    assert [c.n_read for c in chunks] == [10, 7, 5]  # the blank line is no record
+    assert [(r.locator, r.reason) for c in chunks for r in c.rejects] == [
+        ("posts.ndjson:4", "invalid_json"),
+        ("posts.ndjson:5#comments[1]", "missing_field"),
+        ("posts.ndjson:6", "invalid_encoding"),
+    ]
+    assert chunks[1].rejects[0].raw == '{"success": true, "post": {"id"'
+    # a line maps exactly as the same response in a .json file does
+    single = read_all(write(tmp_path / "one", "p1.json", thread("p1")))[0]
+    assert chunks[0].rows.to_frame().head(5).equals(single.rows.to_frame())
+    assert by_id(chunks[0])["comment:p2-c3"]["parent_object_id"] == "p2-c1"
+
+
+def test_ndjson_gzip_and_folders(tmp_path: Path) -> None:
+    data = ndjson(thread("p1"), thread("p2"))
+    plain = write(tmp_path / "plain", "posts.ndjson", data)
+    packed = write(tmp_path / "packed", "posts.jsonl.gz", gzip.compress(data))
+    (from_plain,) = read_all(plain)
+    (from_packed,) = read_all(packed)
+    assert from_packed.rows.to_frame().equals(from_plain.rows.to_frame())
+    assert from_packed.uri.endswith("posts.jsonl.gz#lines=1-2")
+    assert from_packed.content_hash.startswith(hashlib.sha256(packed.read_bytes()).hexdigest())
+    (with_bom,) = read_all(write(tmp_path / "bom", "posts.ndjson", codecs.BOM_UTF8 + data))
+    assert with_bom.rows.to_frame().equals(from_plain.rows.to_frame())
+    # a folder may mix .json files and NDJSON files; other files are ignored
+    write(tmp_path / "mixed", "a.json", thread("pa"))
+    write(tmp_path / "mixed", "b.ndjson", data)
+    write(tmp_path / "mixed", "notes.txt", "ignored")
+    names = [Path(c.uri).name for c in read_all(tmp_path / "mixed")]
+    assert names == ["a.json", "b.ndjson#lines=1-2"]
+    truncated = write(tmp_path / "bad", "cut.ndjson.gz", gzip.compress(data)[:-30])
+    with pytest.raises(UnknownFormatError, match="corrupt or truncated gzip"):
+        list(moltbook_api.read(truncated))
+
+
+def test_ndjson_without_records_is_one_empty_input_reject(tmp_path: Path) -> None:
+    (empty,) = read_all(write(tmp_path, "empty.ndjson", b""))
+    assert empty.uri.endswith("empty.ndjson#lines=0-0")
+    assert [(r.locator, r.reason) for r in empty.rejects] == [("empty.ndjson", "empty_input")]
+    blank = write(tmp_path, "blank.jsonl", b"\n  \n\r\n")
+    chunks = list(moltbook_api.read(blank, lines_per_chunk=2))
+    assert [Path(c.uri).name for c in chunks] == ["blank.jsonl#lines=1-2", "blank.jsonl#lines=3-3"]
+    assert [(r.locator, r.reason) for c in chunks for r in c.rejects] == [
+        ("blank.jsonl", "empty_input")
+    ]
+
+
+def test_ndjson_in_another_format_raises(tmp_path: Path) -> None:
+    edges = write(tmp_path, "edges.ndjson", "1 2 1700000000\n")
+    with pytest.raises(UnknownFormatError, match="not JSON lines"):
+        list(moltbook_api.read(edges))
+    export = write(tmp_path, "export.jsonl", ndjson({"posts": []}, thread("p1")))
+    with pytest.raises(UnknownFormatError, match="no 'post' object.*moltbook-observatory"):
+        list(moltbook_api.read(export))
+    # after a first good record, such a line is a reject, not a reason to give up
+    later = write(tmp_path, "later.jsonl", ndjson(thread("p1"), {"posts": []}))
+    (chunk,) = read_all(later)
+    assert [(r.locator, r.reason) for r in chunk.rejects] == [("later.jsonl:2", "missing_field")]
+    with pytest.raises(ValueError, match="lines_per_chunk must be >= 1"):
+        moltbook_api.read(later, lines_per_chunk=0)
+
+
+def test_submolt_name_that_is_not_text_rejects_the_response(tmp_path: Path) -> None:
+    document = thread("p1")
+    document["post"]["submolt"] = {**SUBMOLT, "name": ["general"]}  # SUBMOLT is shared
+    (chunk,) = read_all(write(tmp_path, "p1.json", document))
+    assert not len(chunk.rows)
+    assert [(r.locator, r.reason) for r in chunk.rejects] == [
+        ("p1.json#post.submolt.name", "malformed_line")
+    ]
+
+
+def test_ndjson_chunks_are_batches_and_a_second_ingest_adds_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(moltbook_api, "LINES_PER_CHUNK", 2)
+    path = write(tmp_path, "posts.ndjson", ndjson(*(thread(f"p{i}") for i in range(5))))
+    con = connect(":memory:")
+    try:
+        first = ingest_path(con, "moltbook-api", path)
+        assert [(Path(b.uri).name, b.status, b.n_inserted) for b in first] == [
+            ("posts.ndjson#lines=1-2", "committed", 10),
+            ("posts.ndjson#lines=3-4", "committed", 10),
+            ("posts.ndjson#lines=5-5", "committed", 5),
+        ]
+
+        # after the last block the loader records the whole file's hash (a fourth, empty
+        # batch), so the next ingest skips the file without reading it
+        def must_not_read(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the file was read again")
+
+        monkeypatch.setattr(moltbook_api, "_read_ndjson", must_not_read)
+        again = ingest_path(con, "moltbook-api", path)
+        assert [(Path(b.uri).name, b.status, b.n_read) for b in again] == [
+            ("posts.ndjson", "skipped", 0)
+        ]
+        counts = con.execute(
+            "select (select count(*) from events), (select count(*) from ingest_batches)"
+        ).fetchall()
+        assert counts == [(25, 4)]
+    finally:
+        con.close()
 
 
 # --- the real sample (../shared/data) -------------------------------------------------------
