@@ -32,28 +32,38 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
 
 
-def validation_sql(now: datetime | None = None) -> tuple[str, str]:
+def validation_sql(now: datetime | None = None, *, kind: str | None = None) -> tuple[str, str]:
     """SQL expressions for the reason code and the detail of a canonical row.
 
     Parameters
     ----------
     now : datetime, optional
         The ingest time for the future-timestamp check (default: the current UTC time).
+    kind : str, optional
+        The one kind a reader gives every row (the edge-list reader's ``message``). It is
+        checked here, once, and the per-row kind checks are left out of the expressions.
 
     Returns
     -------
     reason, detail : str
         SQL expressions over the canonical columns: ``reason`` is null for a valid row or one
         of the codes above; ``detail`` explains it.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is given and is not in :data:`ingest.canonical.KINDS`.
     """
     latest = ((now or datetime.now(UTC)) + FUTURE_SLACK).astimezone(UTC)
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {sorted(KINDS)}")
     kinds = ", ".join(f"'{k}'" for k in sorted(KINDS))
     kind_names = ", ".join(sorted(KINDS))
     reason = f"""
         case
             when source_event_id is null or trim(source_event_id) = ''
-                 or kind is null or trim(kind) = '' then 'missing_field'
-            when kind not in ({kinds}) then 'unknown_kind'
+                 {"" if kind else "or kind is null or trim(kind) = ''"} then 'missing_field'
+            when {"false" if kind else f"kind not in ({kinds})"} then 'unknown_kind'
             when occurred_at < timestamptz '{EARLIEST.isoformat()}'
                  or occurred_at > timestamptz '{latest.isoformat()}'
                  or isinf(seconds_since_root) or isnan(seconds_since_root)
@@ -63,9 +73,9 @@ def validation_sql(now: datetime | None = None) -> tuple[str, str]:
     detail = f"""
         case
             when source_event_id is null or trim(source_event_id) = ''
-                 or kind is null or trim(kind) = ''
+                 {"" if kind else "or kind is null or trim(kind) = ''"}
                  then 'source_event_id and kind must be non-empty'
-            when kind not in ({kinds})
+            when {"false" if kind else f"kind not in ({kinds})"}
                  then 'kind ' || kind || ' is not one of: {kind_names}'
             when occurred_at < timestamptz '{EARLIEST.isoformat()}'
                  or occurred_at > timestamptz '{latest.isoformat()}'

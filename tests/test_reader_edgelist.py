@@ -191,3 +191,42 @@ def test_real_collegemsg_matches_source_md(shared_data: Path) -> None:
     assert (~frame["source_event_id"].str.ends_with("#0")).sum() == 37
     assert (frame["actor_id"] == frame["target_actor_id"]).sum() == 0
     assert frame["occurred_at"].is_sorted()
+
+
+def test_event_order_is_file_order_and_repeats_are_numbered_in_big_files(tmp_path: Path) -> None:
+    """Positions come from the staged table's row ids: they must follow the file, sorted or not."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 400_000
+    ts = 1_600_000_000 + np.arange(n) // 3  # sorted, three lines per second
+    src, dst = rng.integers(0, 50, n), rng.integers(0, 50, n)
+    repeat = rng.choice(n - 1, 300, replace=False)
+    src[repeat + 1], dst[repeat + 1], ts[repeat + 1] = src[repeat], dst[repeat], ts[repeat]
+    lines = [f"{s} {d} {t}\n" for s, d, t in zip(src, dst, ts, strict=True)]
+    expected = []
+    seen: dict[str, int] = {}
+    for line in lines:
+        triple = line.strip()
+        k = seen.get(triple, 0)
+        seen[triple] = k + 1
+        s, d, t = triple.split()
+        expected.append(f"{s}>{d}@{t}#{k}")
+    for name, order in (("sorted.txt", range(n)), ("shuffled.txt", rng.permutation(n))):
+        path = tmp_path / name
+        path.write_text("".join(lines[i] for i in order))
+        batch, events, rejects = load(path)
+        assert not rejects and batch.n_inserted == n
+        got = events["source_event_id"].to_list()
+        if name == "sorted.txt":
+            assert got == expected  # file order, and every repeat numbered
+        else:
+            want = []
+            seen = {}
+            for i in order:
+                triple = lines[i].strip()
+                k = seen.get(triple, 0)
+                seen[triple] = k + 1
+                s, d, t = triple.split()
+                want.append(f"{s}>{d}@{t}#{k}")
+            assert got == want

@@ -139,6 +139,47 @@ def _sniff(resolved: Path) -> tuple[str, str]:
     return ("gzip" if compressed else "none"), delimiter
 
 
+def _number_repeats(con: duckdb.DuckDBPyConnection) -> None:
+    """Number repeated lines (``#k``) so that their keys differ: ``_repeats(_pos, k)``.
+
+    Only lines whose triple occurs more than once need a number (everything else has k = 0).
+    Finding them takes a group-by over every line, unless the file is sorted by time (edge
+    lists usually are): then a repeat can only sit next to a line with the same time, and
+    only those lines are grouped.
+    """
+    is_sorted = con.execute(
+        """
+        select coalesce(bool_and(ts >= previous), true)
+        from (select ts, lag(ts) over () as previous from _lines where ts is not null)
+        """
+    ).fetchall()[0][0]
+    candidates = (
+        """
+        select pos, src, dst, ts, bad_ts_text from (
+            select rowid + 1 as pos, src, dst, ts, bad_ts_text,
+                   lag(ts) over () as previous, lead(ts) over () as following
+            from _lines)
+        where ts is null or ts = previous or ts = following
+        """
+        if is_sorted
+        else "select rowid + 1 as pos, src, dst, ts, bad_ts_text from _lines"
+    )
+    con.execute(
+        f"""
+        create or replace temp table _repeats as
+        with candidates as ({candidates}),
+        repeated as (
+            select hash(src, dst, ts, bad_ts_text) as h
+            from candidates group by h having count(*) > 1
+        )
+        select pos as _pos,
+               row_number() over (partition by src, dst, ts, bad_ts_text order by pos) - 1 as k
+        from candidates
+        where hash(src, dst, ts, bad_ts_text) in (select h from repeated)
+        """
+    )
+
+
 def stage(con: duckdb.DuckDBPyConnection, path: str | Path) -> StagedInput:
     """Stage a temporal edge list as ``_staged`` / ``_rejects`` inside DuckDB.
 
@@ -180,7 +221,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: str | Path) -> StagedInput:
             f"{resolved} is a folder; pass one edge-list file (e.g. CollegeMsg.txt.gz)"
         )
     compression, delimiter = _sniff(resolved)
-    reason, _detail = validation_sql()
+    reason, _detail = validation_sql(kind="message")
     uri = str(resolved)
     word = "^[A-Za-z_][A-Za-z0-9_-]*$"
     try:
@@ -189,8 +230,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: str | Path) -> StagedInput:
             f"""
             create or replace temp table _lines as
             with scanned as (
-                select row_number() over () as _pos, src, dst, ts as ts_text,
-                       try_cast(ts as bigint) as ts
+                select src, dst, ts as ts_text, try_cast(ts as bigint) as ts
                 from read_csv(?, delim = ?, header = false, quote = '', escape = '',
                               auto_detect = false, compression = ?, strict_mode = true,
                               columns = {{'src': 'VARCHAR', 'dst': 'VARCHAR', 'ts': 'VARCHAR'}},
@@ -198,7 +238,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: str | Path) -> StagedInput:
                               rejects_table = '_csv_errors', rejects_scan = '_csv_scans')
             ),
             parsed as (
-                select _pos, src, dst, ts,
+                select src, dst, ts,
                        case when ts::varchar is distinct from ts_text then ts_text end
                            as bad_ts_text,
                        case when ts between {_MIN_SECONDS} and {_MAX_SECONDS}
@@ -227,7 +267,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: str | Path) -> StagedInput:
                        null::varchar as object_id, null::varchar as parent_object_id
                 from parsed
             )
-            select _pos, src, dst, ts, bad_ts_text, occurred_at,
+            select src, dst, ts, bad_ts_text, occurred_at,
                    coalesce(_reader_reason, {reason}) as _reason
             from checked
             """,
@@ -237,32 +277,17 @@ def stage(con: duckdb.DuckDBPyConnection, path: str | Path) -> StagedInput:
         con.execute(
             f"""
             delete from _lines
-            where _pos = 1 and regexp_full_match(src, '{word}')
+            where rowid = 0 and regexp_full_match(src, '{word}')
               and regexp_full_match(dst, '{word}')
               and regexp_full_match(coalesce(bad_ts_text, ''), '{word}')
             """
         )
-        # repeated lines are distinct messages: number them (#k) so their keys differ. Only
-        # the few repeated triples need the window; everything else has k = 0.
-        con.execute(
-            """
-            create or replace temp table _repeats as
-            with repeated as (
-                select hash(src, dst, ts, bad_ts_text) as h
-                from _lines group by h having count(*) > 1
-            )
-            select _pos,
-                   row_number() over (partition by src, dst, ts, bad_ts_text order by _pos) - 1
-                       as k
-            from _lines
-            where hash(src, dst, ts, bad_ts_text) in (select h from repeated)
-            """
-        )
+        _number_repeats(con)
         ts_text = "coalesce(l.bad_ts_text, l.ts::varchar)"
         con.execute(
             f"""
             create or replace temp view _staged as
-            select l._pos,
+            select l.rowid + 1 as _pos,
                    l.src || '>' || l.dst || '@' || {ts_text} || '#' || coalesce(r.k, 0)
                        as source_event_id,
                    'message' as kind, l.occurred_at, null::double as seconds_since_root,
@@ -282,7 +307,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: str | Path) -> StagedInput:
                    end as _detail,
                    case when l._reason is not null
                         then l.src || ' ' || l.dst || ' ' || {ts_text} end as _raw
-            from _lines l left join _repeats r using (_pos)
+            from _lines l left join _repeats r on r._pos = l.rowid + 1
             """
         )
         con.execute(
