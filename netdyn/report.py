@@ -20,6 +20,8 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from scipy.special import zeta
 
+from netdyn.results import FITTED_QUANTITIES
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -128,13 +130,8 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
     for fit in fits:
         fit["verdict"] = verdict(fit)
     plots = []
-    columns = {
-        "cascade_size": ("cascades", "size"),
-        "in_degree": ("actor_metrics", "in_degree"),
-        "out_degree": ("actor_metrics", "out_degree"),
-    }
     for fit in fits:
-        table, column = columns.get(fit["quantity"], (None, None))
+        table, column = FITTED_QUANTITIES.get(fit["quantity"], (None, None))
         if table is None:
             continue
         values = np.asarray(
