@@ -20,7 +20,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from scipy.special import zeta
 
-from netdyn.results import FITTED_QUANTITIES
+from netdyn.results import FITTED_QUANTITIES, quantity_values
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -74,7 +74,7 @@ def _png(fig: plt.Figure) -> str:
 
 
 def _ccdf_plot(values: np.ndarray, fit: dict[str, Any], quantity: str) -> str:
-    """Log-log empirical CCDF with the fitted discrete power law over its tail."""
+    """Log-log empirical CCDF with the fitted power law (discrete or continuous) over its tail."""
     fig, ax = plt.subplots(figsize=(4.2, 3.3))
     x = np.sort(values)
     unique, first = np.unique(x, return_index=True)
@@ -82,8 +82,13 @@ def _ccdf_plot(values: np.ndarray, fit: dict[str, Any], quantity: str) -> str:
     ax.loglog(unique, ccdf, "o", ms=3, color="#0969da", label="data")
     if fit["status"] == "ok":
         xmin, alpha = fit["xmin"], fit["alpha"]
-        grid = np.unique(np.geomspace(xmin, unique.max(), 60).round())
-        model = zeta(alpha, grid) / zeta(alpha, xmin) * fit["n_tail"] / fit["n"]
+        grid = np.geomspace(xmin, unique.max(), 60)
+        if fit["discrete"]:
+            grid = np.unique(grid.round())
+            tail = zeta(alpha, grid) / zeta(alpha, xmin)
+        else:
+            tail = (grid / xmin) ** (1.0 - alpha)
+        model = tail * fit["n_tail"] / fit["n"]
         ax.loglog(grid, model, "-", color="#cf222e", label=f"power law α={alpha:.2f}")
         ax.axvline(xmin, color="#8c959f", lw=0.8, ls=":")
     ax.set_xlabel(quantity.replace("_", " "))
@@ -131,18 +136,10 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
         fit["verdict"] = verdict(fit)
     plots = []
     for fit in fits:
-        table, column = FITTED_QUANTITIES.get(fit["quantity"], (None, None))
-        if table is None:
+        quantity = FITTED_QUANTITIES.get(fit["quantity"])
+        if quantity is None:
             continue
-        values = np.asarray(
-            [
-                r[0]
-                for r in con.execute(
-                    f"select {column} from {table} where run_id = ? and {column} > 0", [run_id]
-                ).fetchall()
-            ],
-            dtype=np.float64,
-        )
+        values = quantity_values(con, quantity, run_id)
         if values.size == 0:
             continue
         plots.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -25,17 +26,92 @@ __all__ = [
     "write_actor_metrics",
     "write_powerlaw_fits",
     "FITTED_QUANTITIES",
+    "Quantity",
+    "quantity_values",
     "replace_run_rows",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Quantities fitted by :func:`write_powerlaw_fits`: name → (table, column).
-FITTED_QUANTITIES: dict[str, tuple[str, str]] = {
-    "cascade_size": ("cascades", "size"),
-    "in_degree": ("actor_metrics", "in_degree"),
-    "out_degree": ("actor_metrics", "out_degree"),
+
+@dataclass(frozen=True)
+class Quantity:
+    """A heavy-tailed quantity the pipeline fits, and the SQL that yields its values.
+
+    ``sql`` selects one column of positive values for a run; it may use the named parameters
+    ``$run_id``, ``$sources`` (the run's source labels) and ``$watermark`` (its last event).
+    """
+
+    name: str
+    discrete: bool
+    sql: str
+    description: str
+
+
+#: Quantities fitted by :func:`write_powerlaw_fits`, in report order.
+FITTED_QUANTITIES: dict[str, Quantity] = {
+    q.name: q
+    for q in (
+        Quantity(
+            "cascade_size",
+            True,
+            "select size from cascades where run_id = $run_id and size > 0",
+            "nodes per cascade, root included",
+        ),
+        Quantity(
+            "cascade_depth",
+            True,
+            "select depth from cascades where run_id = $run_id and depth > 0",
+            "longest root-to-node path of cascades with replies",
+        ),
+        Quantity(
+            "in_degree",
+            True,
+            "select in_degree from actor_metrics where run_id = $run_id and in_degree > 0",
+            "distinct actors who replied to or messaged an actor",
+        ),
+        Quantity(
+            "out_degree",
+            True,
+            "select out_degree from actor_metrics where run_id = $run_id and out_degree > 0",
+            "distinct actors an actor replied to or messaged",
+        ),
+        Quantity(
+            "activity",
+            True,
+            "select n_events from actor_metrics where run_id = $run_id and n_events > 0",
+            "events per actor",
+        ),
+        Quantity(
+            "inter_event_time",
+            False,
+            """
+            select seconds from (
+                select epoch(occurred_at)
+                       - lag(epoch(occurred_at)) over (
+                           partition by source, actor_id order by occurred_at, event_seq)
+                       as seconds
+                from events
+                where source in (select unnest($sources)) and event_seq <= $watermark
+                  and actor_id is not null and occurred_at is not null
+            ) where seconds > 0
+            """,
+            "seconds between consecutive events of one actor (absolute times only)",
+        ),
+    )
 }
+
+
+def quantity_values(con: duckdb.DuckDBPyConnection, quantity: Quantity, run_id: str) -> np.ndarray:
+    """The values of ``quantity`` for ``run_id`` (float64 array; empty if none)."""
+    sources, watermark = con.execute(
+        "select sources, coalesce(event_watermark, 0) from runs where run_id = ?", [run_id]
+    ).fetchall()[0]
+    params = {"run_id": run_id, "sources": list(sources or []), "watermark": watermark}
+    used = {name: value for name, value in params.items() if f"${name}" in quantity.sql}
+    rows = con.execute(quantity.sql, used).fetchall()
+    return np.asarray([r[0] for r in rows], dtype=np.float64)
+
 
 _RESULT_TABLES = frozenset({"cascades", "actor_metrics", "powerlaw_fits"})
 
@@ -134,10 +210,10 @@ def write_actor_metrics(
 
 
 def write_powerlaw_fits(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
-    """Fit a discrete power law to each quantity of :data:`FITTED_QUANTITIES` for ``run_id``.
+    """Fit a power law to each quantity of :data:`FITTED_QUANTITIES` for ``run_id``.
 
-    Values ≤ 0 (e.g. actors with in-degree 0) are outside the support and not fitted; ``n``
-    counts the values used.
+    Counts are fitted as discrete, times as continuous. Values ≤ 0 (e.g. actors with
+    in-degree 0) are outside the support and not fitted; ``n`` counts the values used.
 
     Returns
     -------
@@ -145,21 +221,15 @@ def write_powerlaw_fits(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataF
         The rows written to ``powerlaw_fits``, one per quantity.
     """
     rows = []
-    for quantity, (table, column) in FITTED_QUANTITIES.items():
-        values = np.asarray(
-            [
-                r[0]
-                for r in con.execute(
-                    f"select {column} from {table} where run_id = ? and {column} > 0", [run_id]
-                ).fetchall()
-            ],
-            dtype=np.int64,
-        )
-        fit = fit_power_law(values, discrete=True)
+    for name, quantity in FITTED_QUANTITIES.items():
+        values = quantity_values(con, quantity, run_id)
+        if quantity.discrete:
+            values = values.astype(np.int64)
+        fit = fit_power_law(values, discrete=quantity.discrete)
         rows.append(
             {
-                "quantity": quantity,
-                "discrete": True,
+                "quantity": name,
+                "discrete": quantity.discrete,
                 "status": fit.status,
                 "n": int(fit.n),
                 "n_tail": None if fit.n_tail is None else int(fit.n_tail),
@@ -171,7 +241,7 @@ def write_powerlaw_fits(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataF
                 "loglikelihood": _finite(fit.loglikelihood),
             }
         )
-        log.info("fitted %s: %s", quantity, fit)
+        log.info("fitted %s: %s", name, fit)
     frame = pl.DataFrame(
         rows,
         schema={

@@ -32,7 +32,22 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
     assert load["n_read"] == load["n_inserted"] > 3000
     run_id = analysis["run_id"]
     counts = table_counts(db, run_id)
-    assert counts["powerlaw_fits"] == 3
+    from netdyn.results import FITTED_QUANTITIES
+
+    assert counts["powerlaw_fits"] == len(FITTED_QUANTITIES) == 6
+    con = connect(db, read_only=True)
+    fits = dict(
+        con.execute(
+            "select quantity, status from powerlaw_fits where run_id = ?", [run_id]
+        ).fetchall()
+    )
+    times = con.execute(
+        "select discrete from powerlaw_fits where run_id = ? and quantity = 'inter_event_time'",
+        [run_id],
+    ).fetchall()
+    con.close()
+    assert fits["cascade_size"] == "ok" and fits["inter_event_time"] == "ok"
+    assert times == [(False,)]
     assert counts["cascades"] == analysis["n_cascades"] == load["params"]["n_posts"]
     assert counts["actor_metrics"] == analysis["n_actors"] > 0
     con = connect(db, read_only=True)
