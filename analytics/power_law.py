@@ -17,6 +17,10 @@ distances are found by a branch-and-bound over blocks of distinct values that is
 never skips a point that could be the maximum) but evaluates only a small part of the
 candidate × value grid for heavy-tailed data.
 
+:func:`bootstrap_gof` tests the fit by the semi-parametric bootstrap of CSN section 4.1
+(re-estimating ``xmin`` in every resample), seeded per resample and spread over processes;
+the likelihood-ratio comparisons with other laws are in :mod:`analytics.power_law_compare`.
+
 Conventions (see the Notes of :func:`fit_power_law`): the KS distance is the supremum over all
 ``x ≥ xmin`` of the distance between the empirical and fitted CDFs of the tail (CSN section 3.3),
 both sides of every jump of the empirical CDF included; candidates are all distinct values
@@ -31,6 +35,8 @@ References
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -43,9 +49,12 @@ __all__ = [
     "PowerLawFit",
     "fit_power_law",
     "sample_discrete_power_law",
+    "GofResult",
+    "bootstrap_gof",
     "MIN_TAIL",
     "ALPHA_RANGE",
     "STATUSES",
+    "GOF_STATUSES",
 ]
 
 #: Fewest observations a tail may have: the sample (and, with ``xmin`` given, the tail) must
@@ -258,6 +267,13 @@ def fit_power_law(
     continuous samples, where neighbouring candidates' distances differ by about one jump
     of ``S``, difference (2) made them choose different ``xmin`` in 23 of 60.
 
+    *Processes.* Workers are started by :class:`concurrent.futures.ProcessPoolExecutor`
+    with the default start method of :mod:`multiprocessing` (``fork`` on Linux with
+    Python 3.11); where it is ``spawn`` or ``forkserver`` (macOS, Windows, or after
+    :func:`multiprocessing.set_start_method`), a calling script needs the
+    ``if __name__ == "__main__":`` guard. Each chunk of resamples ships the body values
+    (those below ``xmin``) once.
+
     *Cost.* One pass over the sample, a sort for continuous data (integers up to ``4 n``
     are counted with :func:`numpy.bincount` instead), then work on the ``m`` distinct
     values. The KS scan is exact and its cost depends on the data: for heavy-tailed
@@ -450,6 +466,268 @@ def sample_discrete_power_law(
         k[active[up]] += 1.0
         active = active[down | up]
     return k.astype(np.int64)
+
+
+# --------------------------------------------------------------------------- goodness of fit
+
+#: The values of :attr:`GofResult.status`, and what each means.
+GOF_STATUSES: dict[str, str] = {
+    "ok": "tested",
+    "degenerate_fit": (
+        "the fit's status is not 'ok' (see STATUSES), so there is no fitted law to test; "
+        "p_value and the intervals are nan and no resample is drawn"
+    ),
+    "no_valid_resamples": (
+        "every resample's re-fit was degenerate; p_value and the intervals are nan"
+    ),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class GofResult:
+    """The semi-parametric bootstrap test of a power-law fit; the result of :func:`bootstrap_gof`.
+
+    Attributes
+    ----------
+    p_value : float
+        Share of the valid resamples whose re-fitted KS distance is at least the observed one
+        (CSN section 4.1); ``nan`` unless ``status == "ok"``. Below 0.1, the power law is
+        ruled out (CSN's rule).
+    ks_distance : float
+        The observed KS distance (the fit's ``ks_distance``).
+    n_resamples : int
+        Resamples drawn (0 for a degenerate fit).
+    n_failed : int
+        Resamples whose re-fit was degenerate; they are left out of ``p_value`` and the
+        intervals, and are ``nan`` in the arrays.
+    ks_distances : numpy.ndarray of float, shape (n_resamples,)
+        KS distance of each resample's re-fit, in resample order.
+    alphas : numpy.ndarray of float, shape (n_resamples,)
+        Re-fitted ``alpha`` of each resample.
+    xmins : numpy.ndarray of float, shape (n_resamples,)
+        Re-fitted ``xmin`` of each resample (each re-fit re-estimates ``xmin``).
+    alpha_ci : tuple of float
+        95 % percentile interval (2.5th and 97.5th percentiles) of ``alphas``.
+    xmin_ci : tuple of float
+        95 % percentile interval of ``xmins``; both ends are re-fitted values
+        (inverted-CDF percentiles), so they are integers for discrete data.
+    status : str
+        ``"ok"`` or a code of :data:`GOF_STATUSES`.
+    seed_entropy : int
+        Entropy of the root :class:`numpy.random.SeedSequence`; passing it as ``seed``
+        reproduces the run, even one started with ``seed=None``.
+    """
+
+    p_value: float
+    ks_distance: float
+    n_resamples: int
+    n_failed: int
+    ks_distances: np.ndarray
+    alphas: np.ndarray
+    xmins: np.ndarray
+    alpha_ci: tuple[float, float]
+    xmin_ci: tuple[float, float]
+    status: str
+    seed_entropy: int
+
+
+def bootstrap_gof(
+    values: Any,
+    fit: PowerLawFit | None = None,
+    *,
+    discrete: bool | None = None,
+    n_resamples: int = 1000,
+    seed: int | np.random.SeedSequence | None = None,
+    n_jobs: int | None = None,
+) -> GofResult:
+    """Goodness of fit of a power law: the semi-parametric bootstrap p-value of CSN (2009).
+
+    Parameters
+    ----------
+    values : array_like of float, shape (n,)
+        The sample the fit was made on (as passed to :func:`fit_power_law`).
+    fit : PowerLawFit, optional
+        The fit to test, from ``fit_power_law(values, discrete=...)`` with ``xmin`` chosen
+        by the KS scan. Default ``None``: fit here (``discrete`` is then required).
+    discrete : bool, optional
+        Whether the data are integers; needed only when ``fit`` is None, and must agree
+        with ``fit.discrete`` when both are given.
+    n_resamples : int, default 1000
+        Bootstrap resamples, ≥ 1. CSN suggest 2500 for a p-value accurate to about 0.01.
+    seed : int, numpy.random.SeedSequence or None, default None
+        Root of the resamples' seeds; ``None`` draws fresh entropy (reported in
+        :attr:`GofResult.seed_entropy`).
+    n_jobs : int, optional
+        Worker processes, ≥ 1; default :func:`os.cpu_count`. With 1 (or a single chunk of
+        work) everything runs in this process. The result does not depend on it.
+
+    Returns
+    -------
+    GofResult
+        The p-value, the resamples' KS distances, ``alpha`` and ``xmin``, and 95 %
+        percentile intervals of the last two. A fit with ``status != "ok"`` gives
+        ``p_value = nan`` and status ``"degenerate_fit"`` (no resample is drawn).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``fit`` is None and ``discrete`` is not given, or they disagree; if ``fit`` has
+        an ``xmax`` (truncated fits are not supported); if ``fit`` was not made on
+        ``values`` (its ``n`` or ``n_tail`` differ); if ``n_resamples`` or ``n_jobs`` is not
+        a positive integer; and for the bad samples :func:`fit_power_law` rejects.
+
+    Notes
+    -----
+    *Procedure* (CSN section 4.1). Let the fit have ``n`` usable values of which ``n_tail``
+    are at or above ``xmin``. Each resample draws ``n`` values: the number from the tail
+    is binomial with ``n`` trials and probability ``n_tail / n`` (each value is, in CSN's
+    words, drawn from the power law with that probability); tail values come from the
+    fitted law above ``xmin`` (discrete: the exact sampler
+    :func:`sample_discrete_power_law`; continuous: the inverse CDF
+    ``xmin (1 − u)**(−1 / (alpha − 1))``), the others uniformly with replacement from the
+    observed usable values below ``xmin``. Each resample is re-fitted by
+    :func:`fit_power_law` *with ``xmin`` re-estimated by the KS scan*, and
+    ``p = #{D_resample ≥ D_observed} / #{valid resamples}``. The p-value therefore tests
+    the whole procedure; testing a fit whose ``xmin`` was fixed by hand makes it
+    conservative (re-estimated ``xmin`` give smaller distances).
+
+    *Intervals.* ``alpha_ci`` and ``xmin_ci`` come from the same resamples, so they are
+    those of a semi-parametric (model-based) bootstrap: they describe the spread of the
+    estimates when the fitted model is true, not the nonparametric bootstrap of CSN
+    section 3.4.
+
+    *Seeding.* ``SeedSequence(seed).spawn(n_resamples)`` gives each resample its own
+    generator, so the result is identical for any ``n_jobs`` and any chunking.
+
+    *Processes.* Workers are started by :class:`concurrent.futures.ProcessPoolExecutor`
+    with the default start method of :mod:`multiprocessing` (``fork`` on Linux with
+    Python 3.11); where it is ``spawn`` or ``forkserver`` (macOS, Windows, or after
+    :func:`multiprocessing.set_start_method`), a calling script needs the
+    ``if __name__ == "__main__":`` guard. Each chunk of resamples ships the body values
+    (those below ``xmin``) once.
+
+    *Cost.* One :func:`fit_power_law` per resample: about 1.5 ms for 10**4 discrete values
+    and 50 ms for 10**4 continuous ones on one core.
+
+    References
+    ----------
+    .. [1] A. Clauset, C. R. Shalizi and M. E. J. Newman, "Power-law distributions in
+       empirical data", SIAM Review 51(4):661–703, 2009, section 4.1.
+
+    Examples
+    --------
+    >>> x = sample_discrete_power_law(500, 2.5, 1, seed=3)
+    >>> gof = bootstrap_gof(x, discrete=True, n_resamples=20, seed=1, n_jobs=1)
+    >>> gof.status, gof.n_resamples, 0.0 <= gof.p_value <= 1.0
+    ('ok', 20, True)
+    """
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)):
+        raise InvalidInputError(f"n_resamples must be an integer ≥ 1; got {n_resamples!r}")
+    if n_resamples < 1:
+        raise InvalidInputError(f"n_resamples must be an integer ≥ 1; got {n_resamples!r}")
+    if n_jobs is None:
+        n_jobs = os.cpu_count() or 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
+        raise InvalidInputError(
+            f"n_jobs must be an integer ≥ 1 or None (all cores); got {n_jobs!r}"
+        )
+    if fit is None:
+        if discrete is None:
+            raise InvalidInputError(
+                "pass discrete=True (integer data) or discrete=False, or pass a fit"
+            )
+        fit = fit_power_law(values, discrete=discrete)
+    elif discrete is not None and bool(discrete) != fit.discrete:
+        raise InvalidInputError(
+            f"discrete={discrete!r} disagrees with fit.discrete={fit.discrete!r}; "
+            "drop the discrete argument"
+        )
+    if fit.xmax is not None:
+        raise InvalidInputError(
+            f"bootstrap_gof tests unbounded fits only; got xmax={fit.xmax!r} — "
+            "re-fit with xmax=None"
+        )
+    x = _as_sample(values)
+    x = x[x > 0]
+    if x.size != fit.n:
+        raise InvalidInputError(
+            f"the fit has n={fit.n} usable values but values has {x.size}; "
+            "pass the sample the fit was made on"
+        )
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    entropy = int(root.entropy)
+    nan2 = (math.nan, math.nan)
+    if fit.status != "ok":
+        empty = np.empty(0)
+        return GofResult(
+            math.nan, fit.ks_distance, 0, 0, empty, empty, empty, nan2, nan2,
+            "degenerate_fit", entropy,
+        )  # fmt: skip
+    body = x[x < fit.xmin]
+    if x.size - body.size != fit.n_tail:
+        raise InvalidInputError(
+            f"the fit has n_tail={fit.n_tail} but values has {x.size - body.size} at or "
+            f"above xmin={fit.xmin:g}; pass the sample the fit was made on"
+        )
+    children = root.spawn(int(n_resamples))
+    law = (fit.n, fit.n_tail, fit.alpha, fit.xmin, fit.discrete)
+    n_chunks = min(int(n_resamples), 4 * int(n_jobs))
+    bounds = np.linspace(0, n_resamples, n_chunks + 1).astype(int)
+    tasks = [(body, law, children[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    if n_jobs == 1 or n_chunks == 1:
+        parts = [_gof_chunk(t) for t in tasks]
+    else:
+        with ProcessPoolExecutor(max_workers=min(int(n_jobs), n_chunks)) as ex:
+            parts = list(ex.map(_gof_chunk, tasks))
+    out = np.concatenate(parts)
+    ks, alphas, xmins = out[:, 0], out[:, 1], out[:, 2]
+    valid = ~np.isnan(ks)
+    n_valid = int(np.count_nonzero(valid))
+    if n_valid == 0:
+        return GofResult(
+            math.nan, fit.ks_distance, int(n_resamples), int(n_resamples), ks, alphas, xmins,
+            nan2, nan2, "no_valid_resamples", entropy,
+        )  # fmt: skip
+    p_value = float(np.count_nonzero(ks[valid] >= fit.ks_distance)) / n_valid
+    a_lo, a_hi = np.percentile(alphas[valid], [2.5, 97.5])
+    x_lo, x_hi = np.percentile(xmins[valid], [2.5, 97.5], method="inverted_cdf")
+    return GofResult(
+        p_value=p_value,
+        ks_distance=fit.ks_distance,
+        n_resamples=int(n_resamples),
+        n_failed=int(n_resamples) - n_valid,
+        ks_distances=ks,
+        alphas=alphas,
+        xmins=xmins,
+        alpha_ci=(float(a_lo), float(a_hi)),
+        xmin_ci=(float(x_lo), float(x_hi)),
+        status="ok",
+        seed_entropy=entropy,
+    )
+
+
+def _gof_chunk(
+    task: tuple[np.ndarray, tuple[int, int, float, float, bool], list[np.random.SeedSequence]],
+) -> np.ndarray:
+    """Re-fits of one chunk of resamples: rows of (ks_distance, alpha, xmin), nan if degenerate.
+
+    Module-level so that worker processes can unpickle it.
+    """
+    body, (n, n_tail, alpha, xmin, discrete), seeds = task
+    out = np.full((len(seeds), 3), math.nan)
+    share = n_tail / n
+    for i, s in enumerate(seeds):
+        rng = np.random.default_rng(s)
+        k = int(rng.binomial(n, share))
+        if discrete:
+            tail = sample_discrete_power_law(k, alpha, int(xmin), seed=rng).astype(float)
+        else:
+            tail = xmin * (1.0 - rng.random(k)) ** (-1.0 / (alpha - 1.0))
+        below = rng.choice(body, n - k) if n > k else np.empty(0)
+        refit = fit_power_law(np.concatenate([below, tail]), discrete=discrete)
+        if refit.status == "ok":
+            out[i] = refit.ks_distance, refit.alpha, refit.xmin
+    return out
 
 
 # --------------------------------------------------------------------------- internals

@@ -7,9 +7,15 @@ then a 10**6-value sample, and prints the times, the speed-ups and the fitted
 (its defaults, which use the approximate discrete estimator at ``xmin ≥ 10``) and, for
 reference, with ``estimate_discrete=False`` (the exact likelihood, as ours).
 
+Then times the CSN goodness-of-fit bootstrap (:func:`analytics.power_law.bootstrap_gof`,
+1000 resamples of a 10**4-value sample with ``n_jobs = 2``, discrete and continuous) and
+the likelihood-ratio comparisons (:func:`analytics.power_law_compare.compare_alternatives`)
+against ``powerlaw``'s ``distribution_compare`` on the same tail.
+
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_power_law.py [--repeats 5] [--skip-reference-1e6]
+        [--resamples 1000] [--skip-continuous-bootstrap]
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from analytics.power_law import fit_power_law, sample_discrete_power_law
+from analytics.power_law import bootstrap_gof, fit_power_law, sample_discrete_power_law
+from analytics.power_law_compare import compare_alternatives, verdict
 
 ALPHA, XMIN, BODY_SHARE, SEED = 2.5, 5, 0.2, 20240601
 
@@ -59,6 +66,10 @@ def main() -> None:
     parser.add_argument(
         "--skip-reference-1e6", action="store_true", help="do not run powerlaw on 10**6"
     )
+    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    parser.add_argument(
+        "--skip-continuous-bootstrap", action="store_true", help="time the discrete one only"
+    )
     args = parser.parse_args()
 
     x5 = planted_sample(10**5, SEED)
@@ -93,6 +104,55 @@ def main() -> None:
             f"  powerlaw.Fit(discrete=True)   {t6_ref * 1e3:9.1f} ms  xmin = {ref6.xmin:g}  "
             f"alpha = {ref6.alpha:.6f}  speed-up {t6_ref / t6:.0f}x"
         )
+
+    bench_gof_and_comparisons(args.resamples, args.skip_continuous_bootstrap)
+
+
+def bench_gof_and_comparisons(n_resamples: int, skip_continuous: bool) -> None:
+    """Bootstrap p-value and likelihood-ratio comparisons on 10**4 values."""
+    import powerlaw
+
+    x4 = planted_sample(10**4, SEED)
+    rng = np.random.default_rng(SEED)
+    c4 = 3.0 * (1.0 - rng.random(10**4)) ** (-1.0 / (ALPHA - 1.0))
+    cases = [("discrete", x4, True)]
+    if not skip_continuous:
+        cases.append(("continuous", c4, False))
+    print(f"bootstrap_gof: {n_resamples} resamples, n = 10**4, n_jobs = 2")
+    fits = {}
+    for label, x, discrete in cases:
+        fit = fit_power_law(x, discrete=discrete)
+        fits[label] = (x, fit)
+        t, gof = best_time(
+            lambda x=x, fit=fit: bootstrap_gof(x, fit, n_resamples=n_resamples, seed=1, n_jobs=2),
+            1,
+        )
+        t1, _ = best_time(
+            lambda x=x, fit=fit: bootstrap_gof(x, fit, n_resamples=100, seed=1, n_jobs=1), 1
+        )
+        print(
+            f"  {label:<10} {t:7.2f} s  (n_jobs = 1: {t1 * n_resamples / 100:6.2f} s, from 100)  "
+            f"p = {gof.p_value:.3f}  alpha 95% [{gof.alpha_ci[0]:.3f}, {gof.alpha_ci[1]:.3f}]"
+        )
+    print("compare_alternatives (all four), against powerlaw.distribution_compare")
+    x, fit = fits["discrete"]
+    for label, (x, fit) in fits.items():
+        t, comps = best_time(lambda x=x, fit=fit: compare_alternatives(x, fit), 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            ref = powerlaw.Fit(
+                x, xmin=fit.xmin, discrete=fit.discrete, verbose=False, estimate_discrete=False
+            )
+            refs = [ref.distribution_compare("power_law", c.alternative) for c in comps]
+            t_ref = time.perf_counter() - start
+        print(f"  {label:<10} {t * 1e3:7.0f} ms   powerlaw {t_ref * 1e3:7.0f} ms")
+        for c, (r_ref, p_ref) in zip(comps, refs, strict=True):
+            print(
+                f"    {c.alternative:<22} R = {c.loglikelihood_ratio:9.3f} (powerlaw "
+                f"{float(r_ref):9.3f})  p = {c.p_value:.4f} (powerlaw {float(p_ref):.4f})"
+            )
+        print("    verdict:", verdict(fit, None, comps))
 
 
 if __name__ == "__main__":
