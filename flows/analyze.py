@@ -66,10 +66,10 @@ def actor_metrics_task(db: str, run_id: str, sources: list[str]) -> dict:
 
 
 @task(cache_policy=NONE)
-def powerlaw_task(db: str, run_id: str) -> list[dict]:
+def powerlaw_task(db: str, run_id: str, n_bootstrap: int, seed: int) -> list[dict]:
     con = connect(db)
     try:
-        return write_powerlaw_fits(con, run_id).to_dicts()
+        return write_powerlaw_fits(con, run_id, n_resamples=n_bootstrap, seed=seed).to_dicts()
     finally:
         con.close()
 
@@ -88,11 +88,15 @@ def analyze_flow(
     db: str = "netdyn.duckdb",
     sources: list[str] | None = None,
     reports_dir: str = "reports",
+    n_bootstrap: int = 200,
+    seed: int = 0,
 ) -> dict:
     """Analyse the events of ``sources`` (default: every source in the log) as one run.
 
-    Writes ``cascades``, ``actor_metrics`` and ``powerlaw_fits`` rows keyed by a new
-    ``run_id``, records the run in ``runs``, and writes ``<reports_dir>/<run_id>.html``.
+    Writes ``cascades``, ``actor_metrics``, ``powerlaw_fits`` and ``powerlaw_comparisons``
+    rows keyed by a new ``run_id``, records the run in ``runs``, and writes
+    ``<reports_dir>/<run_id>.html``. ``n_bootstrap`` resamples (seeded by ``seed``) give each
+    power-law fit its goodness-of-fit p-value; 0 skips the test.
 
     Returns
     -------
@@ -101,13 +105,18 @@ def analyze_flow(
     """
     logger = get_run_logger()
     sources = _sources(db, sources)
-    parameters = {"sources": sources, "reports_dir": reports_dir}
+    parameters = {
+        "sources": sources,
+        "reports_dir": reports_dir,
+        "n_bootstrap": n_bootstrap,
+        "seed": seed,
+    }
     with recorded_run(db, flow="analyze", parameters=parameters, sources=sources) as run:
         run_id = run.run_id
         projections_task(db)
         cascade_counts = cascades_task(db, run_id, sources)
         actor_counts = actor_metrics_task(db, run_id, sources)
-        fits = powerlaw_task(db, run_id)
+        fits = powerlaw_task(db, run_id, n_bootstrap, seed)
         report = run.report_path = report_task(db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)
     create_table_artifact(

@@ -25,6 +25,7 @@ def pipeline_flow(
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     force: bool = False,
     options: dict[str, str] | None = None,
+    n_bootstrap: int = 200,
 ) -> dict:
     """Extract → validate → load → project → analyse → report, as one flow run.
 
@@ -57,6 +58,12 @@ def pipeline_flow(
         )
     else:
         load = simulate_flow(db=db, n_events=n_events, seed=seed)
-    analysis = analyze_flow(db=db, sources=[load["label"]], reports_dir=reports_dir)
+    analysis = analyze_flow(
+        db=db,
+        sources=[load["label"]],
+        reports_dir=reports_dir,
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+    )
     logger.info("pipeline done: report %s", analysis["report"])
     return {"load": load, "analysis": analysis}

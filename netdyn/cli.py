@@ -59,6 +59,10 @@ OptionsFileOption = Annotated[
     Path | None,
     typer.Option(help="TOML file of reader options (a column mapping); --option entries win"),
 ]
+BootstrapOption = Annotated[
+    int,
+    typer.Option(help="Bootstrap resamples for each power-law goodness-of-fit p-value (0: skip)"),
+]
 MaxRejectedOption = Annotated[
     float, typer.Option(help="Fail a batch that rejects more than this share of its records")
 ]
@@ -126,7 +130,8 @@ def run(
     path: Annotated[Path | None, typer.Option(help="File or folder to ingest")] = None,
     label: Annotated[str | None, typer.Option(help="Source label for the events")] = None,
     n_events: Annotated[int, typer.Option(help="Events to simulate (no --source)")] = 100_000,
-    seed: Annotated[int, typer.Option(help="Seed of the simulation")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation and the bootstrap")] = 0,
+    n_bootstrap: BootstrapOption = 200,
     max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
     force: ForceOption = False,
     option: OptionOption = None,
@@ -155,6 +160,7 @@ def run(
             max_rejected_share=max_rejected_share,
             force=force,
             options=_reader_options(option, options_file),
+            n_bootstrap=n_bootstrap,
         )
     except NetDynError as e:
         _fail(e)
@@ -219,6 +225,8 @@ def analyze(
         list[str] | None,
         typer.Option(help="Event source label to analyse (repeatable) [default: all]"),
     ] = None,
+    n_bootstrap: BootstrapOption = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap")] = 0,
     db: DbOption = None,
     reports: ReportsOption = None,
 ) -> None:
@@ -230,7 +238,11 @@ def analyze(
 
     try:
         result = analyze_flow(
-            db=str(db_path(db)), sources=source or None, reports_dir=str(reports_dir(reports))
+            db=str(db_path(db)),
+            sources=source or None,
+            reports_dir=str(reports_dir(reports)),
+            n_bootstrap=n_bootstrap,
+            seed=seed,
         )
     except NetDynError as e:
         _fail(e)

@@ -34,6 +34,7 @@ PARTITIONED: dict[str, tuple[str, ...]] = {
     "cascades": ("run_id",),
     "actor_metrics": ("run_id",),
     "powerlaw_fits": ("run_id",),
+    "powerlaw_comparisons": ("run_id",),
 }
 _SINGLE = ("runs", "ingest_batches")
 

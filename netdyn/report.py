@@ -51,11 +51,12 @@ def _duration(seconds: float | None) -> str:
 
 
 def verdict(fit: dict[str, Any]) -> str:
-    """A plain-language reading of one ``powerlaw_fits`` row.
+    """A plain-language reading of a ``powerlaw_fits`` row stored without a verdict.
 
-    This skeleton report states the fitted tail; the goodness-of-fit p-value and the
-    likelihood-ratio comparison with alternatives are not computed yet, so it does not claim
-    the data *are* power-law distributed.
+    Rows written by the pipeline carry the verdict of
+    :func:`analytics.power_law_compare.verdict` (goodness of fit and likelihood ratios); this
+    fallback only states the fitted tail, and does not claim the data *are* power-law
+    distributed.
     """
     if fit["status"] != "ok":
         return f"not fitted ({fit['status']}): too little data for a tail"
@@ -133,7 +134,15 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
     sources = run["sources"]
     fits = _rows(con, "select * from powerlaw_fits where run_id = ? order by quantity", [run_id])
     for fit in fits:
-        fit["verdict"] = verdict(fit)
+        fit["verdict"] = fit.get("verdict") or verdict(fit)
+    comparisons = _rows(
+        con,
+        """
+        select quantity, alternative, loglikelihood_ratio, normalized_ratio, p_value, is_nested
+        from powerlaw_comparisons where run_id = ? order by quantity, alternative
+        """,
+        [run_id],
+    )
     plots = []
     for fit in fits:
         quantity = FITTED_QUANTITIES.get(fit["quantity"])
@@ -202,6 +211,7 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
         relative_time=relative_time,
         cards=cards,
         fits=fits,
+        comparisons=comparisons,
         ccdf_plots=plots,
         cascade_stats=stats,
         top_cascades=_rows(

@@ -140,7 +140,7 @@ def abandon_dead_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
         return []
     con.execute("begin transaction")
     try:
-        for table in ("cascades", "actor_metrics", "powerlaw_fits"):
+        for table in ("cascades", "actor_metrics", "powerlaw_fits", "powerlaw_comparisons"):
             con.execute(f"delete from {table} where run_id in (select unnest(?))", [dead])
         con.execute(
             """

@@ -48,6 +48,25 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
     con.close()
     assert fits["cascade_size"] == "ok" and fits["inter_event_time"] == "ok"
     assert times == [(False,)]
+    # every fitted quantity carries its bootstrap p-value, intervals, verdict and comparisons
+    con = connect(db, read_only=True)
+    tested = con.execute(
+        """
+        select count(*) filter (where p_value between 0 and 1 and n_resamples = 200
+                                  and alpha_ci_low <= alpha and alpha <= alpha_ci_high
+                                  and verdict is not null),
+               count(*) filter (where status = 'ok')
+        from powerlaw_fits where run_id = ?
+        """,
+        [run_id],
+    ).fetchall()[0]
+    alternatives = con.execute(
+        "select quantity, count(*) from powerlaw_comparisons where run_id = ? group by quantity",
+        [run_id],
+    ).fetchall()
+    con.close()
+    assert tested[0] == tested[1] >= 5
+    assert len(alternatives) == tested[1] and {n for _, n in alternatives} == {4}
     assert counts["cascades"] == analysis["n_cascades"] == load["params"]["n_posts"]
     assert counts["actor_metrics"] == analysis["n_actors"] > 0
     con = connect(db, read_only=True)
@@ -60,6 +79,7 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
     assert sim_params == [("3", "platform")]
     html = (tmp_path / "reports" / f"{run_id}.html").read_text()
     assert "data:image/png;base64," in html and "cascade size" in html
+    assert "p (GOF)" in html and "truncated_power_law" in html
     # the same seed again adds nothing and a second analysis is a new run
     again = pipeline_flow(db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, seed=3)
     assert again["load"]["n_inserted"] == 0
