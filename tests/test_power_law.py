@@ -205,12 +205,17 @@ def test_discrete_ks_is_sup_over_all_integers():
     assert fit.ks_distance == pytest.approx(np.max(np.abs(empirical - model)), abs=1e-12)
 
 
-def test_continuous_ks_is_scipy_kstest_statistic():
-    x = planted_continuous(2000, 2.7, 1.5, seed=6)
+@pytest.mark.parametrize("seed", [6, 7, 8])
+def test_continuous_ks_is_taken_before_each_jump(seed):
+    """plfit.m's statistic: max |#{x < v}/n − P(X < v)|, within one step of scipy's supremum."""
+    x = planted_continuous(2000, 2.7, 1.5, seed=seed)
     fit = fit_power_law(x, discrete=False, xmin=1.5)
-    tail = x[x >= 1.5]
-    ref = stats.kstest(tail, lambda v: 1 - (v / 1.5) ** (1 - fit.alpha)).statistic
-    assert fit.ks_distance == pytest.approx(ref, abs=1e-12)
+    tail = np.sort(x[x >= 1.5])
+    model = 1 - (tail / 1.5) ** (1 - fit.alpha)
+    below = np.arange(tail.size) / tail.size
+    assert fit.ks_distance == pytest.approx(np.max(np.abs(below - model)), abs=1e-12)
+    sup = stats.kstest(tail, lambda v: 1 - (v / 1.5) ** (1 - fit.alpha)).statistic
+    assert fit.ks_distance - 1e-12 <= sup <= fit.ks_distance + 1 / tail.size + 1e-12
 
 
 @pytest.mark.parametrize("discrete", [True, False])
@@ -421,15 +426,14 @@ def _powerlaw_convention_xmin(x):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_continuous_differs_from_powerlaw_only_by_ks_convention(powerlaw_pkg, seed):
+def test_continuous_xmin_and_ks_match_powerlaw(powerlaw_pkg, seed):
+    # seeds on which the two-sided supremum had chosen another xmin than powerlaw
     x = planted_continuous(1500, 2.5, 3.0, seed)
     ref = reference_fit(powerlaw_pkg, x, discrete=False)
-    at_ref = fit_power_law(x, discrete=False, xmin=ref.xmin)
-    assert abs(at_ref.alpha - ref.alpha) < 1e-9
-    # the supremum is at least powerlaw's distance and at most one step 1/n_tail above it
-    assert ref.D - 1e-12 <= at_ref.ks_distance <= ref.D + 1 / at_ref.n_tail + 1e-12
-    # and powerlaw's own choice is reproduced by its conventions
-    assert _powerlaw_convention_xmin(x) == ref.xmin
+    ours = fit_power_law(x, discrete=False)
+    assert ours.xmin == ref.xmin == _powerlaw_convention_xmin(x)
+    assert abs(ours.alpha - ref.alpha) < 1e-9
+    assert ours.ks_distance == pytest.approx(ref.D, abs=1e-12)
 
 
 # --------------------------------------------------------------------------- bootstrap_gof
