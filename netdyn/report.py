@@ -63,7 +63,7 @@ def verdict(fit: dict[str, Any]) -> str:
     share = fit["n_tail"] / fit["n"] if fit["n"] else 0.0
     return (
         f"tail above x_min = {_fmt(fit['xmin'])} ({share:.0%} of values) fitted with "
-        f"α = {fit['alpha']:.2f} ± {fit['sigma']:.2f}; no goodness-of-fit test yet"
+        f"α = {fit['alpha']:.2f} ± {fit['sigma']:.2f}; goodness of fit not tested"
     )
 
 
