@@ -27,6 +27,7 @@ __all__ = [
     "migrate",
     "schema_version",
     "DEFAULT_MEMORY_LIMIT",
+    "invariant_violations",
 ]
 
 log = logging.getLogger(__name__)
@@ -224,3 +225,20 @@ def connect(
     if migrate_schema and not read_only:
         migrate(con)
     return con
+
+
+def invariant_violations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Run every query of ``sql/invariants/`` and count the rows each returns.
+
+    Each query states an invariant of the event log (keys unique, batches accounted for,
+    events only in committed batches) as rows that must not exist.
+
+    Returns
+    -------
+    dict of str to int
+        Query name (file stem) → number of violating rows; all zero on a healthy database.
+    """
+    return {
+        path.stem: len(con.execute(path.read_text(encoding="utf-8")).fetchall())
+        for path in sorted((SQL_DIR / "invariants").glob("*.sql"))
+    }

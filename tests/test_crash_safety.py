@@ -20,8 +20,7 @@ import polars as pl
 import pytest
 
 from ingest.load import ingest_path
-from netdyn.config import SQL_DIR
-from netdyn.db import connect
+from netdyn.db import connect, invariant_violations
 from netdyn.faults import FAILPOINT_ENV
 from netdyn.projections import advance_all
 
@@ -56,13 +55,6 @@ def ingest_code(db: Path, path: Path) -> str:
         "from netdyn.db import connect; from ingest.load import ingest_path; "
         f"con = connect({str(db)!r}); ingest_path(con, 'edgelist', {str(path)!r}, label='e')"
     )
-
-
-def invariant_violations(con) -> dict[str, int]:
-    return {
-        p.stem: len(con.execute(p.read_text()).fetchall())
-        for p in sorted((SQL_DIR / "invariants").glob("*.sql"))
-    }
 
 
 def state(db: Path) -> tuple[int, int, list[tuple]]:

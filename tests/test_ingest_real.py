@@ -13,7 +13,7 @@ import pytest
 
 from analytics.cascades import compute_cascades
 from ingest.load import ingest_path
-from netdyn.db import connect
+from netdyn.db import connect, invariant_violations
 from netdyn.eventlog import read_events
 
 TWITTER = "twitter15-16-propagation-trees/Twitter15_16_dataset.tar.gz"
@@ -112,16 +112,6 @@ def test_moltbook_reply_depths_match_source_md(shared_data, tmp_path):
     by_depth = dict(cascades.group_by("depth").len().iter_rows())
     assert by_depth == {0: 42, 1: 48, 2: 21, 4: 9, 5: 3}
     assert int(cascades["size"].sum()) == 123 + 751
-
-
-def invariant_violations(con) -> dict[str, int]:
-    """Rows returned by each query in sql/invariants/ (all must be zero)."""
-    from netdyn.config import SQL_DIR
-
-    return {
-        path.stem: len(con.execute(path.read_text()).fetchall())
-        for path in sorted((SQL_DIR / "invariants").glob("*.sql"))
-    }
 
 
 def test_invariants_hold_after_real_ingests(twitter_db, shared_data):
