@@ -22,6 +22,9 @@ Conventions
   :attr:`CascadeSet.n_cycle_nodes` and belong to no cascade.
 * Times: ``occurred_at`` when the source has absolute times, otherwise ``seconds_since_root``.
   ``lifetime_seconds`` is the last node time minus the first; null if no node has a time.
+  ``time_to_50pct_seconds`` / ``time_to_90pct_seconds`` is the time after the root at which the
+  cascade reached half / 90 % of its final size: the delay of its ``ceil(q * size)``-th node in
+  time order (0 for a one-node cascade; null unless every node has a time).
 
 References
 ----------
@@ -70,8 +73,9 @@ class CascadeSet:
     cascades : polars.DataFrame
         One row per cascade: ``cascade_id`` (the root's object_id), ``source``,
         ``root_event_seq``, ``root_actor_id``, ``community``, ``size``, ``depth``,
-        ``max_breadth``, ``structural_virality``, ``lifetime_seconds``, ``n_actors``,
-        ``n_orphans``, ``started_at``.
+        ``max_breadth``, ``structural_virality``, ``lifetime_seconds``,
+        ``time_to_50pct_seconds``, ``time_to_90pct_seconds``, ``n_actors``, ``n_orphans``,
+        ``started_at``.
     nodes : polars.DataFrame
         One row per node in a cascade: ``source``, ``object_id``, ``cascade_id``, ``depth``,
         ``delay_seconds`` (time after the root; null without times).
@@ -194,6 +198,12 @@ def structural_virality(parent: np.ndarray) -> float:
     return wiener / (n * (n - 1) / 2)
 
 
+def _quantile_time(q: float) -> pl.Expr:
+    """Time of the ``ceil(q * size)``-th node of a cascade (null unless every node has a time)."""
+    rank = ((pl.len() * q).ceil() - 1).cast(pl.Int64)
+    return pl.when(pl.col("_t").null_count() == 0).then(pl.col("_t").sort().get(rank))
+
+
 def compute_cascades(events: pl.DataFrame) -> CascadeSet:
     """Rebuild every cascade of an event set and measure it.
 
@@ -229,64 +239,83 @@ def compute_cascades(events: pl.DataFrame) -> CascadeSet:
     missing = set(_NODE_COLUMNS) - set(events.columns)
     if missing:
         raise ValueError(f"events lack columns {sorted(missing)}")
+    keep = pl.col("object_id").is_not_null()
     if "kind" in events.columns:
-        events = events.filter(pl.col("kind").is_in(sorted(CASCADE_KINDS)))
-    nodes = (
-        events.select(_NODE_COLUMNS)
-        .filter(pl.col("object_id").is_not_null())
-        .sort("event_seq")
-        .unique(subset=["source", "object_id"], keep="first", maintain_order=True)
-        .with_columns(
-            _t=pl.coalesce(
+        keep = keep & pl.col("kind").is_in(sorted(CASCADE_KINDS))
+    nodes = events.filter(keep).select(_NODE_COLUMNS)
+    if not nodes["event_seq"].is_sorted():
+        nodes = nodes.sort("event_seq")
+    # items are keyed by (source, object_id); with one source (the common case, and how the
+    # projection calls this) the key is object_id alone, which halves the hashing memory
+    source = nodes["source"]
+    one_source = nodes.height == 0 or bool((source == source[0]).all())
+    key = ["object_id"] if one_source else ["source", "object_id"]
+    del source
+    # the first event per key in log order creates the item
+    first = nodes.select(pl.struct(key).is_first_distinct()).to_series()
+    if not first.all():
+        nodes = nodes.filter(first)
+    del first
+    n = nodes.height
+    # Memory: the string columns live once, in ``nodes``; everything per node below is a
+    # numpy array or a slim numeric frame, so 10**7 nodes fit in a few GB.
+    t = (
+        nodes.select(
+            pl.coalesce(
                 pl.col("occurred_at").dt.epoch("us").cast(pl.Float64) / 1e6,
                 pl.col("seconds_since_root"),
             )
         )
-        .with_row_index("_i")
-    )
-    keys = nodes.select("source", "object_id", "_i")
-    parent_idx = (
-        nodes.select("_i", "source", "parent_object_id")
+        .to_series()
+        .to_numpy()
+    )  # float64, nan where the node has no time
+    parent = (
+        nodes.select(*key[:-1], pl.col("parent_object_id").alias("object_id"))
         .join(
-            keys.rename({"object_id": "parent_object_id", "_i": "_p"}),
-            on=["source", "parent_object_id"],
+            nodes.select(key).with_row_index("_p"),
+            on=key,
             how="left",
-        )
-        .sort("_i")["_p"]
+            maintain_order="left",
+        )["_p"]
+        .fill_null(-1)
+        .to_numpy()
+        .astype(np.int64)
     )
     has_parent_ref = nodes["parent_object_id"].is_not_null().to_numpy()
-    parent = parent_idx.fill_null(-1).to_numpy().astype(np.int64)
     # an item whose parent is not in the log starts an orphan fragment, not a cascade
     depth, top, on_cycle = tree_depths(parent)
     is_root = ~has_parent_ref
     in_tree = ~on_cycle & (top >= 0) & is_root[np.maximum(top, 0)]
+    orphan = ~in_tree & ~on_cycle
+    del has_parent_ref
     sizes = _subtree_sizes(parent, np.where(in_tree, depth, -1), in_tree)
-
-    cascade_of = np.where(in_tree, top, -1)
-    nodes = nodes.with_columns(
-        _top=pl.Series(cascade_of),
-        depth=pl.Series(depth),
-        _sub=pl.Series(sizes),
-        _in_tree=pl.Series(in_tree),
-        _orphan=pl.Series(~in_tree & ~on_cycle),
+    member_idx = np.flatnonzero(in_tree)
+    member_top = top[member_idx]
+    # Wiener index: every non-root member contributes s * (n - s) for the edge to its parent
+    cascade_size = np.bincount(member_top, minlength=n)
+    s_sub = sizes[member_idx].astype(np.float64)
+    edge_term = np.where(depth[member_idx] > 0, s_sub * (cascade_size[member_top] - s_sub), 0.0)
+    wiener = np.bincount(member_top, weights=edge_term, minlength=n)
+    del s_sub, edge_term, sizes, parent
+    actor_code = (
+        nodes.select(pl.col("actor_id").cast(pl.Categorical).to_physical()).to_series().to_numpy()
     )
-    roots = nodes.filter(pl.col("_in_tree") & (pl.col("depth") == 0)).select(
-        pl.col("_i").alias("_top"),
-        pl.col("object_id").alias("cascade_id"),
-        "source",
-        pl.col("event_seq").alias("root_event_seq"),
-        pl.col("actor_id").alias("root_actor_id"),
-        "community",
-        pl.col("_t").alias("_root_t"),
-        pl.col("occurred_at").alias("started_at"),
+    members = pl.DataFrame(
+        {
+            "_top": member_top,
+            "depth": depth[member_idx],
+            "_t": pl.Series(t[member_idx]).fill_nan(None),
+            "_actor": actor_code[member_idx],
+        }
     )
-    members = nodes.filter(pl.col("_in_tree"))
+    del actor_code
     per_cascade = members.group_by("_top").agg(
-        size=pl.len(),
         depth=pl.col("depth").max(),
-        n_actors=pl.col("actor_id").drop_nulls().n_unique(),
+        n_actors=pl.col("_actor").drop_nulls().n_unique(),
         _tmin=pl.col("_t").min(),
         _tmax=pl.col("_t").max(),
+        _t50=_quantile_time(0.5),
+        _t90=_quantile_time(0.9),
     )
     breadth = (
         members.group_by("_top", "depth")
@@ -294,35 +323,41 @@ def compute_cascades(events: pl.DataFrame) -> CascadeSet:
         .group_by("_top")
         .agg(max_breadth=pl.col("_b").max())
     )
-    # Wiener index: every non-root member contributes s * (n - s) for the edge to its parent
-    wiener = (
-        members.filter(pl.col("depth") > 0)
-        .join(per_cascade.select("_top", "size"), on="_top")
-        .group_by("_top")
-        .agg(
-            _w=(
-                pl.col("_sub").cast(pl.Float64) * (pl.col("size") - pl.col("_sub")).cast(pl.Float64)
-            ).sum()
+    del members
+    root_idx = np.flatnonzero(in_tree & is_root)
+    roots = (
+        nodes[root_idx]
+        .select(
+            pl.col("object_id").alias("cascade_id"),
+            "source",
+            pl.col("event_seq").alias("root_event_seq"),
+            pl.col("actor_id").alias("root_actor_id"),
+            "community",
+            pl.col("occurred_at").alias("started_at"),
+        )
+        .with_columns(
+            _top=pl.Series(root_idx),
+            _root_t=pl.Series(t[root_idx]).fill_nan(None),
+            size=pl.Series(cascade_size[root_idx]),
+            _w=pl.Series(wiener[root_idx]),
         )
     )
     orphans = (
-        nodes.filter(pl.col("_orphan") & pl.col("root_object_id").is_not_null())
+        nodes.filter(pl.Series(orphan) & pl.col("root_object_id").is_not_null())
         .group_by("source", pl.col("root_object_id").alias("cascade_id"))
         .agg(n_orphans=pl.len())
     )
     cascades = (
         roots.join(per_cascade, on="_top", how="left")
         .join(breadth, on="_top", how="left")
-        .join(wiener, on="_top", how="left")
         .join(orphans, on=["source", "cascade_id"], how="left")
         .with_columns(
             structural_virality=pl.when(pl.col("size") > 1)
-            .then(
-                pl.col("_w").fill_null(0.0)
-                / (pl.col("size").cast(pl.Float64) * (pl.col("size") - 1) / 2)
-            )
+            .then(pl.col("_w") / (pl.col("size").cast(pl.Float64) * (pl.col("size") - 1) / 2))
             .otherwise(None),
             lifetime_seconds=pl.col("_tmax") - pl.col("_tmin"),
+            time_to_50pct_seconds=pl.col("_t50") - pl.col("_root_t"),
+            time_to_90pct_seconds=pl.col("_t90") - pl.col("_root_t"),
             n_orphans=pl.col("n_orphans").fill_null(0),
         )
         .select(
@@ -336,22 +371,27 @@ def compute_cascades(events: pl.DataFrame) -> CascadeSet:
             pl.col("max_breadth").cast(pl.Int64),
             "structural_virality",
             "lifetime_seconds",
+            "time_to_50pct_seconds",
+            "time_to_90pct_seconds",
             pl.col("n_actors").cast(pl.Int64),
             pl.col("n_orphans").cast(pl.Int64),
             "started_at",
         )
         .sort(["size", "cascade_id"], descending=[True, False])
     )
-    node_table = members.join(roots.select("_top", "cascade_id", "_root_t"), on="_top").select(
-        "source",
-        "object_id",
-        "cascade_id",
-        pl.col("depth").cast(pl.Int32),
-        (pl.col("_t") - pl.col("_root_t")).alias("delay_seconds"),
+    object_id = nodes["object_id"]
+    node_table = pl.DataFrame(
+        {
+            "source": nodes["source"].gather(member_idx),
+            "object_id": object_id.gather(member_idx),
+            "cascade_id": object_id.gather(member_top),
+            "depth": depth[member_idx].astype(np.int32),
+            "delay_seconds": pl.Series(t[member_idx] - t[member_top]).fill_nan(None),
+        }
     )
     return CascadeSet(
         cascades=cascades,
         nodes=node_table,
-        n_orphan_nodes=int(np.count_nonzero(~in_tree & ~on_cycle)),
+        n_orphan_nodes=int(np.count_nonzero(orphan)),
         n_cycle_nodes=int(np.count_nonzero(on_cycle)),
     )

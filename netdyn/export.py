@@ -32,6 +32,7 @@ PARTITIONED: dict[str, tuple[str, ...]] = {
     "events": ("source", "day"),
     "quarantine": ("source",),
     "cascades": ("run_id",),
+    "cascade_nodes": ("run_id",),
     "actor_metrics": ("run_id",),
     "powerlaw_fits": ("run_id",),
     "powerlaw_comparisons": ("run_id",),

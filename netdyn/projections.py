@@ -11,12 +11,12 @@ Projections
     Events per source and actor (upserted counts).
 ``interactions`` → ``proj_interactions``
     Weighted actor → target edges per source (upserted weights), the interaction graph.
-``cascades`` → ``proj_items``, ``proj_cascades``, ``proj_forest_flags``
-    The items (nodes of the reply forest) are appended; then the cascade metrics of every
-    source that received new items are recomputed from its items (vectorised,
-    :func:`analytics.cascades.compute_cascades`) and replaced. An item whose parent arrives in a
-    later batch is an orphan until then, and joins its cascade on the advance that sees the
-    parent: out-of-order arrivals are resolved, not lost.
+``cascades`` → ``proj_items``, ``proj_cascades``, ``proj_cascade_nodes``, ``proj_forest_flags``
+    The items (nodes of the reply forest) are appended; then the cascade metrics (per cascade,
+    and depth and delay per node) of every source that received new items are recomputed from
+    its items (vectorised, :func:`analytics.cascades.compute_cascades`) and replaced. An item
+    whose parent arrives in a later batch is an orphan until then, and joins its cascade on the
+    advance that sees the parent: out-of-order arrivals are resolved, not lost.
 
 Every projection result equals what a from-scratch computation over the same events gives
 (tested by ingesting a log in halves and whole).
@@ -64,6 +64,8 @@ _CASCADE_COLUMNS = (
     "n_actors",
     "n_orphans",
     "started_at",
+    "time_to_50pct_seconds",
+    "time_to_90pct_seconds",
 )
 
 
@@ -176,9 +178,14 @@ def _advance_cascades(con: duckdb.DuckDBPyConnection, since: int, until: int) ->
         frame = result.cascades.select(_CASCADE_COLUMNS)
         con.register("_cascades_df", frame.to_arrow())
         con.execute(
-            f"insert into proj_cascades select {', '.join(_CASCADE_COLUMNS)} from _cascades_df"
+            f"insert into proj_cascades by name select {', '.join(_CASCADE_COLUMNS)} "
+            "from _cascades_df"
         )
         con.unregister("_cascades_df")
+        con.execute("delete from proj_cascade_nodes where source = ?", [source])
+        con.register("_nodes_df", result.nodes.to_arrow())
+        con.execute("insert into proj_cascade_nodes by name select * from _nodes_df")
+        con.unregister("_nodes_df")
         con.execute(
             """
             insert into proj_forest_flags values (?, ?, ?)

@@ -115,30 +115,48 @@ def quantity_values(con: duckdb.DuckDBPyConnection, quantity: Quantity, run_id: 
     return np.asarray([r[0] for r in rows], dtype=np.float64)
 
 
-_RESULT_TABLES = frozenset({"cascades", "actor_metrics", "powerlaw_fits", "powerlaw_comparisons"})
+#: Tables keyed by run whose rows :func:`replace_run_rows` may replace.
+RESULT_TABLES: frozenset[str] = frozenset(
+    {"cascades", "cascade_nodes", "actor_metrics", "powerlaw_fits", "powerlaw_comparisons"}
+)
+
+
+def _replace(
+    con: duckdb.DuckDBPyConnection, table: str, run_id: str, frame: pl.DataFrame, columns: str
+) -> None:
+    con.execute(f"delete from {table} where run_id = ?", [run_id])
+    if frame.height:
+        con.register("_result_df", frame.to_arrow())
+        con.execute(
+            f"insert into {table} (run_id, {columns}) select ?, {columns} from _result_df",
+            [run_id],
+        )
+        con.unregister("_result_df")
 
 
 def replace_run_rows(
-    con: duckdb.DuckDBPyConnection, table: str, run_id: str, frame: pl.DataFrame
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    run_id: str,
+    frame: pl.DataFrame,
+    *,
+    in_transaction: bool = False,
 ) -> int:
     """Replace the rows of ``run_id`` in a result table with ``frame``, in one transaction.
 
-    ``frame`` holds the table's columns except ``run_id`` (order does not matter).
+    ``frame`` holds the table's columns except ``run_id`` (order does not matter). With
+    ``in_transaction=True`` the caller owns the open transaction (and its commit).
     Returns the number of rows written.
     """
-    if table not in _RESULT_TABLES:
+    if table not in RESULT_TABLES:
         raise ValueError(f"unknown result table {table!r}")
     columns = ", ".join(frame.columns)
+    if in_transaction:
+        _replace(con, table, run_id, frame, columns)
+        return frame.height
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {table} where run_id = ?", [run_id])
-        if frame.height:
-            con.register("_result_df", frame.to_arrow())
-            con.execute(
-                f"insert into {table} (run_id, {columns}) select ?, {columns} from _result_df",
-                [run_id],
-            )
-            con.unregister("_result_df")
+        _replace(con, table, run_id, frame, columns)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -149,27 +167,54 @@ def replace_run_rows(
 def write_cascades(
     con: duckdb.DuckDBPyConnection, run_id: str, sources: Sequence[str]
 ) -> dict[str, int]:
-    """Store the current cascades of ``sources`` in ``cascades`` for ``run_id``.
+    """Store the current cascades of ``sources`` for ``run_id``.
 
     The ``cascades`` projection is advanced to the log head first (a no-op when it is
-    current), then its rows for ``sources`` are copied under ``run_id`` in one transaction.
+    current), then its rows for ``sources`` are copied under ``run_id``: one row per cascade
+    into ``cascades`` and one row per cascade node (depth, delay) into ``cascade_nodes``, in
+    one transaction.
 
     Returns
     -------
     dict
-        ``n_cascades``, ``n_orphan_nodes``, ``n_cycle_nodes`` (summed over ``sources``).
+        ``n_cascades``, ``n_cascade_nodes``, ``n_orphan_nodes``, ``n_cycle_nodes`` (summed
+        over ``sources``).
     """
     advance(con, "cascades")
-    frame = cascade_frame(con, list(sources)).sort(["size", "cascade_id"], descending=[True, False])
-    n = replace_run_rows(con, "cascades", run_id, frame)
+    chosen = list(sources)
+    frame = cascade_frame(con, chosen).sort(["size", "cascade_id"], descending=[True, False])
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from cascade_nodes where run_id = ?", [run_id])
+        con.execute(
+            """
+            insert into cascade_nodes by name
+            select ? as run_id, source, object_id, cascade_id, depth, delay_seconds
+            from proj_cascade_nodes where source in (select unnest(?))
+            """,
+            [run_id, chosen],
+        )
+        n_nodes = con.execute(
+            "select count(*) from cascade_nodes where run_id = ?", [run_id]
+        ).fetchall()[0][0]
+        n = replace_run_rows(con, "cascades", run_id, frame, in_transaction=True)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
     flags = con.execute(
         """
         select coalesce(sum(n_orphan_nodes), 0), coalesce(sum(n_cycle_nodes), 0)
         from proj_forest_flags where source in (select unnest(?))
         """,
-        [list(sources)],
+        [chosen],
     ).fetchall()[0]
-    return {"n_cascades": n, "n_orphan_nodes": int(flags[0]), "n_cycle_nodes": int(flags[1])}
+    return {
+        "n_cascades": n,
+        "n_cascade_nodes": int(n_nodes),
+        "n_orphan_nodes": int(flags[0]),
+        "n_cycle_nodes": int(flags[1]),
+    }
 
 
 def write_actor_metrics(

@@ -100,9 +100,36 @@ def test_known_tree_breadth_lifetime_and_actors():
     assert (row["size"], row["depth"], row["max_breadth"]) == (8, 3, 4)
     assert row["lifetime_seconds"] == pytest.approx(95.5)
     assert row["n_actors"] == 3
+    # half of 8 nodes = the 4th in time order (9 s); 90 % = ceil(7.2) = the 8th (95.5 s)
+    assert row["time_to_50pct_seconds"] == pytest.approx(9.0)
+    assert row["time_to_90pct_seconds"] == pytest.approx(95.5)
     nodes = result.nodes.sort("object_id")
     depth_of = dict(zip(nodes["object_id"], nodes["depth"], strict=True))
     assert depth_of == {"n0": 0, "n1": 1, "n2": 1, "n3": 2, "n4": 2, "n5": 2, "n6": 2, "n7": 3}
+
+
+def test_time_to_half_and_ninety_percent_agree_with_a_direct_count():
+    rng = np.random.default_rng(11)
+    frames, expected = [], {}
+    for k in range(15):
+        n = int(rng.integers(1, 60))
+        parents = [-1] + [int(rng.integers(0, i)) for i in range(1, n)]
+        times = [100.0] + list(100.0 + rng.exponential(50.0, n - 1))
+        frames.append(events_from_parents(parents, prefix=f"t{k}_", times=times))
+        for q in (0.5, 0.9):
+            # the first moment at which at least q * n nodes have appeared
+            first = min(t for t in times if sum(u <= t for u in times) >= q * n)
+            expected[f"t{k}_0", q] = first - 100.0
+    for row in compute_cascades(pl.concat(frames)).cascades.iter_rows(named=True):
+        assert row["time_to_50pct_seconds"] == pytest.approx(expected[row["cascade_id"], 0.5])
+        assert row["time_to_90pct_seconds"] == pytest.approx(expected[row["cascade_id"], 0.9])
+
+
+def test_time_to_quantile_is_null_when_a_node_has_no_time():
+    frame = events_from_parents([-1, 0, 0], times=[0.0, None, 4.0])
+    row = compute_cascades(frame).cascades.row(0, named=True)
+    assert row["time_to_50pct_seconds"] is None and row["time_to_90pct_seconds"] is None
+    assert row["lifetime_seconds"] == pytest.approx(4.0)
 
 
 def test_orphans_and_cycles_are_counted_not_lost():
@@ -153,3 +180,15 @@ def test_structural_virality_guards():
         structural_virality([0, 1])
     with pytest.raises(ValueError, match="at least one node"):
         structural_virality([])
+
+
+def test_two_sources_may_share_item_ids():
+    a = events_from_parents([-1, 0, 0])
+    b = events_from_parents([-1, 0, 1, 2], times=[0.0, 1.0, 2.0, 3.0]).with_columns(
+        source=pl.lit("t"), event_seq=pl.col("event_seq") + 100
+    )
+    result = compute_cascades(pl.concat([b, a]))  # not in log order: sorted inside
+    by_source = {r["source"]: r for r in result.cascades.iter_rows(named=True)}
+    assert by_source["s"]["size"] == 3 and by_source["s"]["depth"] == 1
+    assert by_source["t"]["size"] == 4 and by_source["t"]["depth"] == 3
+    assert result.nodes.height == 7

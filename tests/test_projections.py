@@ -23,6 +23,7 @@ PROJ_TABLES = {
     "proj_interactions": ("source", "actor_id", "target_actor_id"),
     "proj_items": ("source", "object_id"),
     "proj_cascades": ("source", "cascade_id"),
+    "proj_cascade_nodes": ("source", "object_id"),
     "proj_forest_flags": ("source",),
 }
 
