@@ -36,6 +36,13 @@ PARTITIONED: dict[str, tuple[str, ...]] = {
     "actor_metrics": ("run_id",),
     "powerlaw_fits": ("run_id",),
     "powerlaw_comparisons": ("run_id",),
+    "window_graph_metrics": ("run_id",),
+    "window_actor_metrics": ("run_id",),
+    "concentration": ("run_id",),
+    "attachment_kernel": ("run_id",),
+    "largest_cascade_scaling": ("run_id",),
+    "influence_persistence": ("run_id",),
+    "run_statistics": ("run_id",),
 }
 _SINGLE = ("runs", "ingest_batches")
 

@@ -117,7 +117,21 @@ def quantity_values(con: duckdb.DuckDBPyConnection, quantity: Quantity, run_id: 
 
 #: Tables keyed by run whose rows :func:`replace_run_rows` may replace.
 RESULT_TABLES: frozenset[str] = frozenset(
-    {"cascades", "cascade_nodes", "actor_metrics", "powerlaw_fits", "powerlaw_comparisons"}
+    {
+        "cascades",
+        "cascade_nodes",
+        "actor_metrics",
+        "powerlaw_fits",
+        "powerlaw_comparisons",
+        # spreading and elites (netdyn.spreading)
+        "window_graph_metrics",
+        "window_actor_metrics",
+        "concentration",
+        "attachment_kernel",
+        "largest_cascade_scaling",
+        "influence_persistence",
+        "run_statistics",
+    }
 )
 
 

@@ -5,6 +5,13 @@ with result_runs as (
     union all select 'actor_metrics', run_id from actor_metrics
     union all select 'powerlaw_fits', run_id from powerlaw_fits
     union all select 'powerlaw_comparisons', run_id from powerlaw_comparisons
+    union all select 'window_graph_metrics', run_id from window_graph_metrics
+    union all select 'window_actor_metrics', run_id from window_actor_metrics
+    union all select 'concentration', run_id from concentration
+    union all select 'attachment_kernel', run_id from attachment_kernel
+    union all select 'largest_cascade_scaling', run_id from largest_cascade_scaling
+    union all select 'influence_persistence', run_id from influence_persistence
+    union all select 'run_statistics', run_id from run_statistics
 ),
 
 final as (

@@ -1,0 +1,100 @@
+-- 006_spreading: results of the spreading and elites analyses (issue 5), keyed by run.
+-- window_graph_metrics: one row per run and time window; key (run_id, window_start, window_end).
+-- window_actor_metrics: one row per run, window and actor; key (run_id, window_start, window_end, actor_id).
+-- concentration: one row per run and per-actor quantity; key (run_id, quantity).
+-- attachment_kernel: one row per run and degree class; key (run_id, degree).
+-- largest_cascade_scaling: one row per run, method and point; key (run_id, method, point).
+-- influence_persistence: one row per run and pair of consecutive windows; key (run_id, window_start).
+-- run_statistics: one row per run and scalar statistic; key (run_id, analysis, statistic).
+-- Window bounds are half-open [window_start, window_end), UTC.
+
+create table if not exists window_graph_metrics (
+    run_id                  varchar not null,
+    window_start            timestamptz not null,
+    window_end              timestamptz not null,
+    n_events                bigint not null,
+    n_actors                bigint not null,    -- active or addressed in the window
+    n_active_actors         bigint not null,    -- acted in the window
+    n_edges                 bigint not null,    -- distinct ordered pairs, loops excluded
+    density                 double,
+    reciprocity             double,             -- share of edges whose reverse exists
+    giant_component_share   double,             -- actors in the largest weak component
+    max_coreness            bigint,
+    activity_top1_share     double,
+    activity_top10_share    double,
+    activity_gini           double,
+    paradox_share           double,             -- actors with fewer contacts than their contacts
+    n_cascades_started      bigint,
+    largest_cascade_size    bigint,
+    primary key (run_id, window_start, window_end)
+);
+
+create table if not exists window_actor_metrics (
+    run_id          varchar not null,
+    window_start    timestamptz not null,
+    window_end      timestamptz not null,
+    actor_id        varchar not null,
+    n_events        bigint not null,
+    in_degree       bigint not null,
+    out_degree      bigint not null,
+    in_strength     bigint not null,
+    out_strength    bigint not null,
+    coreness        integer not null,
+    primary key (run_id, window_start, window_end, actor_id)
+);
+
+create table if not exists concentration (
+    run_id          varchar not null,
+    quantity        varchar not null,   -- activity | cascade_volume | in_strength
+    n_actors        bigint not null,
+    total           double,
+    top_1pct_share  double,             -- share held by the ceil(1 %) largest
+    top_10pct_share double,
+    gini            double,
+    primary key (run_id, quantity)
+);
+
+create table if not exists attachment_kernel (
+    run_id              varchar not null,
+    degree              bigint not null,    -- k at t0
+    n_nodes             bigint not null,    -- nodes of degree k at t0
+    n_new_ends          bigint not null,    -- edge ends they received in [t0, t1)
+    attachment_rate     double,             -- A(k)
+    cumulative_kernel   double,             -- kappa(k)
+    is_fitted           boolean not null,
+    primary key (run_id, degree)
+);
+
+create table if not exists largest_cascade_scaling (
+    run_id          varchar not null,
+    method          varchar not null,   -- subsample | window
+    point           integer not null,   -- 0, 1, ... in order of n_cascades (subsample) or window
+    window_start    timestamptz,        -- window method only
+    n_cascades      bigint not null,    -- N
+    largest_size    double not null,    -- mean largest of N (subsample) or S_max (window)
+    expected_size   double,             -- exact mean over all subsets (subsample)
+    primary key (run_id, method, point)
+);
+
+create table if not exists influence_persistence (
+    run_id              varchar not null,
+    window_start        timestamptz not null,
+    next_window_start   timestamptz not null,
+    k                   integer not null,
+    jaccard_top_k       double,
+    n_top_common        bigint,
+    spearman_rho        double,
+    n_common            bigint,
+    primary key (run_id, window_start)
+);
+
+create table if not exists run_statistics (
+    run_id      varchar not null,
+    analysis    varchar not null,   -- attachment_kernel | largest_cascade | friendship_paradox | ...
+    statistic   varchar not null,   -- beta | gamma | share_lower | ...
+    value       double,
+    ci_low      double,
+    ci_high     double,
+    detail      json,               -- inputs and counts behind the value
+    primary key (run_id, analysis, statistic)
+);

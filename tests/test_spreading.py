@@ -1,0 +1,144 @@
+"""Spreading and elites writers: the stored rows agree with the pure methods on the same data."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.elites import concentration
+from analytics.windows import WindowSpec
+from ingest.canonical import Chunk
+from ingest.load import ingest_chunk
+from netdyn.db import connect, invariant_violations
+from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
+from netdyn.runs import start_run
+from netdyn.spreading import run_events, write_elites, write_windows
+from sim.platform import PlatformParams, simulate_platform
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    con = connect(tmp_path_factory.mktemp("spreading") / "s.duckdb")
+    params = PlatformParams(n_actors=400, n_posts=1500, duration_days=6.0, seed=4)
+    ingest_chunk(con, simulate_platform(params), source="sim", reader="test")
+    run = start_run(con, flow="analyze", parameters={}, sources=["sim"])
+    write_cascades(con, run, ["sim"])
+    write_actor_metrics(con, run, ["sim"])
+    write_powerlaw_fits(con, run, n_resamples=0)
+    elites = write_elites(con, run, n_bootstrap=20, seed=1)
+    windows = write_windows(con, run, WindowSpec.parse("1d"), top_k=5)
+    yield con, run, elites, windows
+    con.close()
+
+
+def test_concentration_rows_are_those_of_the_stored_actor_metrics(analysed):
+    con, run, *_ = analysed
+    activity = con.sql("select n_events from actor_metrics where run_id = ?", params=[run]).pl()[
+        "n_events"
+    ]
+    expected = concentration(activity.to_numpy())
+    row = con.execute(
+        "select n_actors, top_1pct_share, top_10pct_share, gini from concentration "
+        "where run_id = ? and quantity = 'activity'",
+        [run],
+    ).fetchall()[0]
+    assert row == pytest.approx(
+        (expected.n_actors, expected.top_1pct_share, expected.top_10pct_share, expected.gini)
+    )
+    quantities = {
+        r[0]
+        for r in con.execute(
+            "select quantity from concentration where run_id = ?", [run]
+        ).fetchall()
+    }
+    assert quantities == {"activity", "cascade_volume", "in_strength"}
+
+
+def test_windows_cover_every_timed_event_once(analysed):
+    con, run, _, windows = analysed
+    n_events = run_events(con, run).height
+    total, n_windows = con.execute(
+        "select sum(n_events), count(*) from window_graph_metrics where run_id = ?", [run]
+    ).fetchall()[0]
+    assert total == n_events  # tumbling windows: each event in exactly one
+    assert n_windows == windows["n_windows"] >= 6
+    starts = con.execute(
+        "select window_start from window_graph_metrics where run_id = ? order by 1", [run]
+    ).fetchall()
+    assert all(s[0].hour == 0 and s[0].minute == 0 for s in starts)  # UTC midnight
+    n_pairs = con.execute(
+        "select count(*) from influence_persistence where run_id = ?", [run]
+    ).fetchall()[0][0]
+    assert n_pairs == n_windows - 1
+
+
+def test_statistics_rows_and_scaling_points(analysed):
+    con, run, *_ = analysed
+    stats = {
+        (a, s): v
+        for a, s, v in con.execute(
+            "select analysis, statistic, value from run_statistics where run_id = ?", [run]
+        ).fetchall()
+    }
+    assert stats["attachment_kernel", "beta"] is not None
+    assert 0.0 < stats["friendship_paradox", "share_lower"] < 1.0
+    assert stats["largest_cascade", "gamma"] > 0
+    methods = dict(
+        con.execute(
+            "select method, count(*) from largest_cascade_scaling where run_id = ? group by 1",
+            [run],
+        ).fetchall()
+    )
+    assert methods["subsample"] >= 5 and methods["window"] >= 6
+    assert not any(invariant_violations(con).values())
+
+
+def test_rewriting_replaces_rows_instead_of_adding(analysed):
+    con, run, *_ = analysed
+    before = con.execute("select count(*) from run_statistics where run_id = ?", [run]).fetchall()
+    write_windows(con, run, WindowSpec.parse("1d"), top_k=5)
+    write_elites(con, run, n_bootstrap=20, seed=1)
+    after = con.execute("select count(*) from run_statistics where run_id = ?", [run]).fetchall()
+    assert before == after
+    methods = con.execute(
+        "select method, count(*) from largest_cascade_scaling where run_id = ? "
+        "group by 1 order by 1",
+        [run],
+    ).fetchall()
+    assert [m for m, _ in methods] == ["subsample", "window"]
+
+
+def test_logs_without_absolute_times_skip_windowed_analyses_with_a_reason(tmp_path):
+    con = connect(tmp_path / "rel.duckdb")
+    chunk = Chunk("mem://rel", "h")
+    chunk.rows.add(
+        source_event_id="p",
+        kind="post",
+        actor_id="a",
+        object_id="p",
+        root_object_id="p",
+        seconds_since_root=0.0,
+    )
+    for i in range(30):
+        chunk.rows.add(
+            source_event_id=f"r{i}",
+            kind="retweet",
+            actor_id=f"u{i}",
+            target_actor_id="a",
+            object_id=f"r{i}",
+            parent_object_id="p",
+            root_object_id="p",
+            seconds_since_root=60.0 * i,
+        )
+    ingest_chunk(con, chunk, source="rel", reader="test")
+    run = start_run(con, flow="analyze", parameters={}, sources=["rel"])
+    write_cascades(con, run, ["rel"])
+    write_actor_metrics(con, run, ["rel"])
+    write_elites(con, run, n_bootstrap=0)
+    result = write_windows(con, run, WindowSpec.parse("1d"))
+    assert result["n_windows"] == 0 and result["n_untimed_events"] == 31
+    detail = con.execute(
+        "select value, detail from run_statistics where run_id = ? and analysis = "
+        "'attachment_kernel'",
+        [run],
+    ).fetchall()[0]
+    assert detail[0] is None and "absolute times" in detail[1]
