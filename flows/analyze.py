@@ -6,12 +6,14 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
+from analytics.windows import WindowSpec
 from netdyn.db import connect
 from netdyn.errors import InvalidInputError
 from netdyn.projections import advance_all
 from netdyn.report import write_report
 from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
 from netdyn.runs import recorded_run
+from netdyn.spreading import write_elites, write_windows
 
 __all__ = ["analyze_flow"]
 
@@ -74,6 +76,24 @@ def powerlaw_task(db: str, run_id: str, n_bootstrap: int, seed: int) -> list[dic
         con.close()
 
 
+@task(cache_policy=NONE)
+def elites_task(db: str, run_id: str, n_bootstrap: int, seed: int) -> dict:
+    con = connect(db)
+    try:
+        return write_elites(con, run_id, n_bootstrap=n_bootstrap, seed=seed)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NONE)
+def windows_task(db: str, run_id: str, window: str, window_step: str | None, top_k: int) -> dict:
+    con = connect(db)
+    try:
+        return write_windows(con, run_id, WindowSpec.parse(window, window_step), top_k=top_k)
+    finally:
+        con.close()
+
+
 @task(cache_policy=NONE, retries=1, retry_delay_seconds=2)
 def report_task(db: str, run_id: str, reports_dir: str) -> str:
     con = connect(db)
@@ -90,13 +110,20 @@ def analyze_flow(
     reports_dir: str = "reports",
     n_bootstrap: int = 200,
     seed: int = 0,
+    window: str = "1d",
+    window_step: str | None = None,
+    top_k: int = 10,
 ) -> dict:
     """Analyse the events of ``sources`` (default: every source in the log) as one run.
 
-    Writes ``cascades``, ``actor_metrics``, ``powerlaw_fits`` and ``powerlaw_comparisons``
-    rows keyed by a new ``run_id``, records the run in ``runs``, and writes
+    Writes the result tables (cascades, actor metrics, power-law fits and comparisons,
+    windows, concentration, attachment kernel, largest-cascade scaling, persistence, ...)
+    keyed by a new ``run_id``, records the run in ``runs``, and writes
     ``<reports_dir>/<run_id>.html``. ``n_bootstrap`` resamples (seeded by ``seed``) give each
-    power-law fit its goodness-of-fit p-value; 0 skips the test.
+    power-law fit its goodness-of-fit p-value and the attachment exponent its interval; 0
+    skips them. ``window`` / ``window_step`` (durations such as ``"1d"``, ``"6h"``; no step
+    means tumbling windows) cut time for the per-window statistics; ``top_k`` is the elite
+    size whose persistence between windows is measured.
 
     Returns
     -------
@@ -105,11 +132,14 @@ def analyze_flow(
     """
     logger = get_run_logger()
     sources = _sources(db, sources)
+    spec = WindowSpec.parse(window, window_step)  # fail on a bad duration before the run
     parameters = {
         "sources": sources,
         "reports_dir": reports_dir,
         "n_bootstrap": n_bootstrap,
         "seed": seed,
+        "window": spec.to_dict(),
+        "top_k": top_k,
     }
     with recorded_run(db, flow="analyze", parameters=parameters, sources=sources) as run:
         run_id = run.run_id
@@ -117,6 +147,8 @@ def analyze_flow(
         cascade_counts = cascades_task(db, run_id, sources)
         actor_counts = actor_metrics_task(db, run_id, sources)
         fits = powerlaw_task(db, run_id, n_bootstrap, seed)
+        elites_task(db, run_id, n_bootstrap, seed)
+        window_counts = windows_task(db, run_id, window, window_step, top_k)
         report = run.report_path = report_task(db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)
     create_table_artifact(
@@ -147,6 +179,8 @@ def analyze_flow(
             f"* cascades: {cascade_counts['n_cascades']:,} "
             f"(orphan events {cascade_counts['n_orphan_nodes']:,})\n"
             f"* actors: {actor_counts['n_actors']:,}, edges: {actor_counts['n_edges']:,}\n"
+            f"* windows: {window_counts['n_windows']:,} ({spec.kind}, "
+            f"{spec.width_seconds:g} s)\n"
             f"* report: `{report}`\n"
         ),
         description="netdyn analysis run summary",

@@ -26,12 +26,17 @@ def pipeline_flow(
     force: bool = False,
     options: dict[str, str] | None = None,
     n_bootstrap: int = 200,
+    window: str = "1d",
+    window_step: str | None = None,
+    top_k: int = 10,
 ) -> dict:
     """Extract → validate → load → project → analyse → report, as one flow run.
 
     With ``source`` and ``path``, ingests that real data; with neither, simulates a platform
     of about ``n_events`` events with ``seed``. Then analyses exactly the events it loaded.
-    Files already ingested (same SHA-256) are skipped unless ``force``.
+    Files already ingested (same SHA-256) are skipped unless ``force``. ``n_bootstrap``,
+    ``window``, ``window_step`` and ``top_k`` are passed to the analysis (see
+    :func:`flows.analyze.analyze_flow`).
 
     Returns
     -------
@@ -64,6 +69,9 @@ def pipeline_flow(
         reports_dir=reports_dir,
         n_bootstrap=n_bootstrap,
         seed=seed,
+        window=window,
+        window_step=window_step,
+        top_k=top_k,
     )
     logger.info("pipeline done: report %s", analysis["report"])
     return {"load": load, "analysis": analysis}

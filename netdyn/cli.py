@@ -63,6 +63,16 @@ BootstrapOption = Annotated[
     int,
     typer.Option(help="Bootstrap resamples for each power-law goodness-of-fit p-value (0: skip)"),
 ]
+WindowOption = Annotated[
+    str, typer.Option(help="Width of the time windows for per-window statistics: 1d, 6h, 30m, 2w")
+]
+WindowStepOption = Annotated[
+    str | None,
+    typer.Option(help="Step between window starts (sliding windows); default: the width"),
+]
+TopKOption = Annotated[
+    int, typer.Option(help="Elite size whose persistence between windows is measured")
+]
 MaxRejectedOption = Annotated[
     float, typer.Option(help="Fail a batch that rejects more than this share of its records")
 ]
@@ -132,6 +142,9 @@ def run(
     n_events: Annotated[int, typer.Option(help="Events to simulate (no --source)")] = 100_000,
     seed: Annotated[int, typer.Option(help="Seed of the simulation and the bootstrap")] = 0,
     n_bootstrap: BootstrapOption = 200,
+    window: WindowOption = "1d",
+    window_step: WindowStepOption = None,
+    top_k: TopKOption = 10,
     max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
     force: ForceOption = False,
     option: OptionOption = None,
@@ -161,6 +174,9 @@ def run(
             force=force,
             options=_reader_options(option, options_file),
             n_bootstrap=n_bootstrap,
+            window=window,
+            window_step=window_step,
+            top_k=top_k,
         )
     except NetDynError as e:
         _fail(e)
@@ -227,12 +243,17 @@ def analyze(
     ] = None,
     n_bootstrap: BootstrapOption = 200,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap")] = 0,
+    window: WindowOption = "1d",
+    window_step: WindowStepOption = None,
+    top_k: TopKOption = 10,
     db: DbOption = None,
     reports: ReportsOption = None,
 ) -> None:
     """Analyse events already in the log and write a report.
 
     Example: netdyn analyze --source twitter15-16
+
+    Example (weekly windows sliding by a day): netdyn analyze --window 7d --window-step 1d
     """
     from flows.analyze import analyze_flow
 
@@ -243,6 +264,9 @@ def analyze(
             reports_dir=str(reports_dir(reports)),
             n_bootstrap=n_bootstrap,
             seed=seed,
+            window=window,
+            window_step=window_step,
+            top_k=top_k,
         )
     except NetDynError as e:
         _fail(e)

@@ -20,6 +20,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from scipy.special import zeta
 
+from netdyn.report_spreading import spreading_context
 from netdyn.results import FITTED_QUANTITIES, quantity_values
 
 matplotlib.use("Agg")
@@ -39,6 +40,12 @@ def _fmt(value: Any, digits: int = 0) -> str:
     if digits == 0 and float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:.{digits or 2}f}"
+
+
+def _pct(share: float | None) -> str:
+    if share is None or not math.isfinite(share):
+        return "–"
+    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
 
 
 def _duration(seconds: float | None) -> str:
@@ -251,7 +258,9 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
             """,
             [sources],
         ),
+        sp=spreading_context(con, run_id),
         fmt=_fmt,
+        pct=_pct,
         duration=_duration,
     )
     folder = Path(reports_dir)
