@@ -122,17 +122,24 @@ class EventBuffer:
     """Column-wise accumulator of canonical event rows.
 
     ``add`` takes one event's fields as keywords (names of :data:`EVENT_SCHEMA`; missing ones
-    are null, ``attributes`` may be a dict). ``to_frame`` returns a polars DataFrame with
-    exactly :data:`EVENT_SCHEMA`.
+    are null, ``attributes`` may be a dict); ``add_frame`` takes many at once as a polars
+    DataFrame (what vectorised simulators produce). ``to_frame`` returns a polars DataFrame
+    with exactly :data:`EVENT_SCHEMA`, rows in the order they were added.
     """
 
-    __slots__ = ("_cols",)
+    __slots__ = ("_cols", "_frames")
 
     def __init__(self) -> None:
         self._cols: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA}
+        self._frames: list[pl.DataFrame] = []
 
     def __len__(self) -> int:
-        return len(self._cols["source_event_id"])
+        return len(self._cols["source_event_id"]) + sum(f.height for f in self._frames)
+
+    def _flush(self) -> None:
+        if self._cols["source_event_id"]:
+            self._frames.append(pl.DataFrame(self._cols, schema=EVENT_SCHEMA))
+            self._cols = {name: [] for name in EVENT_SCHEMA}
 
     def add(self, **fields: Any) -> None:
         unknown = fields.keys() - EVENT_SCHEMA.keys()
@@ -144,12 +151,32 @@ class EventBuffer:
         for name, column in self._cols.items():
             column.append(fields.get(name))
 
+    def add_frame(self, frame: pl.DataFrame) -> None:
+        """Append canonical rows given as a DataFrame with exactly the columns of
+        :data:`EVENT_SCHEMA` (any order; cast to its types).
+
+        Raises
+        ------
+        TypeError
+            If a column is missing or unknown.
+        """
+        if set(frame.columns) != set(EVENT_SCHEMA):
+            missing = sorted(set(EVENT_SCHEMA) - set(frame.columns))
+            unknown = sorted(set(frame.columns) - set(EVENT_SCHEMA))
+            raise TypeError(f"event frame columns: missing {missing}, unknown {unknown}")
+        self._flush()
+        self._frames.append(frame.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA))
+
     def extend(self, other: EventBuffer) -> None:
-        for name, column in self._cols.items():
-            column.extend(other._cols[name])
+        self._flush()
+        other._flush()
+        self._frames.extend(other._frames)
 
     def to_frame(self) -> pl.DataFrame:
-        return pl.DataFrame(self._cols, schema=EVENT_SCHEMA)
+        self._flush()
+        if not self._frames:
+            return pl.DataFrame(schema=EVENT_SCHEMA)
+        return pl.concat(self._frames) if len(self._frames) > 1 else self._frames[0]
 
 
 @dataclass(slots=True)

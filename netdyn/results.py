@@ -131,6 +131,8 @@ RESULT_TABLES: frozenset[str] = frozenset(
         "largest_cascade_scaling",
         "influence_persistence",
         "run_statistics",
+        "exposure_response",
+        "exposure_hazard",
     }
 )
 

@@ -30,6 +30,12 @@ from analytics.elites import (
     largest_cascade_scaling,
     preferential_attachment_kernel,
 )
+from analytics.exposure import (
+    count_exposures,
+    cox_exposure,
+    exposure_edges_from_events,
+    exposure_response,
+)
 from analytics.windows import WindowSpec, assign_windows, windowed_statistics
 from netdyn.results import replace_run_rows
 
@@ -37,6 +43,8 @@ __all__ = [
     "run_events",
     "write_windows",
     "write_elites",
+    "write_exposure",
+    "thread_adoptions",
     "store_results",
 ]
 
@@ -416,6 +424,116 @@ def write_elites(
         }
     ]
     return store_results(con, run_id, tables, statistics=statistics)
+
+
+def thread_adoptions(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """Adoption of reply threads: each actor's first item in each cascade of the run.
+
+    Reads the run's ``cascade_nodes`` (write them first) and the items' actors and times from
+    the ``proj_items`` projection.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per (cascade, actor): ``contagion_id`` (``source/cascade_id``), ``actor_id``,
+        ``adopted_at`` (float seconds: epoch seconds of ``occurred_at``, or
+        ``seconds_since_root`` for sources with relative times only). The root's author is
+        the thread's first adopter.
+    """
+    return con.sql(
+        """
+        select n.source || '/' || n.cascade_id as contagion_id, i.actor_id,
+               min(coalesce(epoch(i.occurred_at), i.seconds_since_root)) as adopted_at
+        from cascade_nodes n
+        join proj_items i using (source, object_id)
+        where n.run_id = ? and i.actor_id is not null
+          and coalesce(epoch(i.occurred_at), i.seconds_since_root) is not null
+        group by all
+        order by contagion_id, adopted_at, actor_id
+        """,
+        params=[run_id],
+    ).pl()
+
+
+def write_exposure(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    contagions: Mapping[str, pl.DataFrame],
+    *,
+    max_k: int = 10,
+) -> dict[str, Any]:
+    """Exposure-response curves and Cox hazard ratios, one set per contagion type.
+
+    The exposure graph is the run's interaction graph as it stood at each moment
+    (:func:`analytics.exposure.exposure_edges_from_events`: who read whom, from the first
+    interaction of each pair). For runs whose events lack calendar times (Twitter15/16),
+    times are comparable only inside one cascade, so the graph is taken as present from the
+    start (``static_graph``).
+
+    Parameters
+    ----------
+    contagions : mapping of contagion type to adoptions
+        Each frame has ``contagion_id``, ``actor_id``, ``adopted_at`` (float seconds), one
+        row per first adoption (e.g. :func:`thread_adoptions`).
+    max_k : int
+        Exposure counts shown in ``exposure_response`` (1..max_k).
+
+    Returns
+    -------
+    dict
+        Per contagion type: ``n_adoptions``, ``n_exposures``, ``hazard_ratio``, ``status``.
+    """
+    events = run_events(
+        con,
+        run_id,
+        columns=("kind", "actor_id", "target_actor_id", "occurred_at", "seconds_since_root"),
+    )
+    static = events.height > 0 and events["occurred_at"].null_count() > 0
+    edges = exposure_edges_from_events(events)
+    if static:
+        edges = edges.with_columns(formed_at=pl.lit(None, dtype=pl.Float64))
+    del events
+    curves, hazards, summary = [], [], {}
+    for contagion_type, adoptions in contagions.items():
+        exposures = count_exposures(adoptions, edges)
+        curve = exposure_response(exposures, adoptions, max_k=max_k)
+        cox = cox_exposure(exposures, adoptions)
+        curves.append(
+            curve.select(
+                pl.lit(contagion_type).alias("contagion_type"),
+                pl.col("k").cast(pl.Int32),
+                pl.col("n_exposed").cast(pl.Int64),
+                pl.col("n_adopted").cast(pl.Int64),
+                pl.col("p").alias("p_adopt"),
+                "ci_low",
+                "ci_high",
+            )
+        )
+        row = {
+            k: v for k, v in cox.to_dict().items() if k not in {"ph_time_transform", "confidence"}
+        }
+        row = {k: (_finite(v) if isinstance(v, float) else v) for k, v in row.items()}
+        hazards.append(
+            {
+                "contagion_type": contagion_type,
+                **row,
+                "n_adoptions": adoptions.height,
+                "n_exposures": exposures.height,
+                "static_graph": static,
+            }
+        )
+        summary[contagion_type] = {
+            "n_adoptions": adoptions.height,
+            "n_exposures": exposures.height,
+            "hazard_ratio": row["hazard_ratio"],
+            "status": row["status"],
+        }
+    tables = {
+        "exposure_response": pl.concat(curves) if curves else pl.DataFrame(),
+        "exposure_hazard": pl.DataFrame(hazards, infer_schema_length=None),
+    }
+    store_results(con, run_id, {k: v for k, v in tables.items() if v.width})
+    return summary
 
 
 def _fitted_alpha(con: duckdb.DuckDBPyConnection, run_id: str, quantity: str) -> float | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import polars as pl
 import pytest
 
 from analytics.elites import concentration
@@ -11,7 +13,14 @@ from ingest.load import ingest_chunk
 from netdyn.db import connect, invariant_violations
 from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
 from netdyn.runs import start_run
-from netdyn.spreading import run_events, write_elites, write_windows
+from netdyn.spreading import (
+    run_events,
+    thread_adoptions,
+    write_elites,
+    write_exposure,
+    write_windows,
+)
+from sim.contagion import contagion_events, simulate_exposure_hazard
 from sim.platform import PlatformParams, simulate_platform
 
 
@@ -142,3 +151,65 @@ def test_logs_without_absolute_times_skip_windowed_analyses_with_a_reason(tmp_pa
         [run],
     ).fetchall()[0]
     assert detail[0] is None and "absolute times" in detail[1]
+
+
+def test_thread_adoptions_and_exposure_rows(analysed):
+    con, run, *_ = analysed
+    adoptions = thread_adoptions(con, run)
+    n_nodes_actors = con.execute(
+        """
+        select count(distinct (n.cascade_id, i.actor_id)) from cascade_nodes n
+        join proj_items i using (source, object_id) where n.run_id = ?
+        """,
+        [run],
+    ).fetchall()[0][0]
+    assert adoptions.height == n_nodes_actors
+    summary = write_exposure(con, run, {"reply_thread": adoptions}, max_k=5)
+    assert summary["reply_thread"]["n_adoptions"] == adoptions.height
+    ks = con.execute(
+        "select k from exposure_response where run_id = ? order by k", [run]
+    ).fetchall()
+    assert [k for (k,) in ks] == [1, 2, 3, 4, 5]
+    row = con.execute(
+        "select status, static_graph from exposure_hazard where run_id = ?", [run]
+    ).fetchall()
+    assert row == [("ok", False)]
+
+
+@pytest.mark.parametrize("planted", [0.5, 1.0])
+def test_planted_hazard_ratio_survives_the_event_log(tmp_path, planted):
+    """Simulated contagion → canonical events → event log → cascades → Cox: ratio recovered."""
+    rng = np.random.default_rng(11)
+    n, m = 800, 4000
+    graph = pl.DataFrame(
+        {
+            "exposer_id": [f"a{i}" for i in rng.integers(0, n, m)],
+            "exposed_id": [f"a{i}" for i in rng.integers(0, n, m)],
+            "formed_at": rng.uniform(0.0, 2.0, m),
+        }
+    ).filter(pl.col("exposer_id") != pl.col("exposed_id"))
+    sim = simulate_exposure_hazard(
+        graph,
+        n_contagions=30,
+        n_seeds=1,  # one seed: each contagion is one reply tree
+        baseline_hazard=0.3,
+        hazard_ratio=planted,
+        horizon=10.0,
+        seed=5,
+    )
+    chunk = Chunk("mem://contagion", sim.fingerprint())
+    chunk.rows.add_frame(contagion_events(sim.adoptions, sim.edges, source_label="sim:c"))
+    con = connect(tmp_path / "c.duckdb")
+    ingest_chunk(con, chunk, source="sim:c", reader="test")
+    run = start_run(con, flow="analyze", parameters={}, sources=["sim:c"])
+    write_cascades(con, run, ["sim:c"])
+    adoptions = thread_adoptions(con, run)
+    assert adoptions.height == sim.adoptions.height
+    write_exposure(con, run, {"reply_thread": adoptions})
+    status, hr, lo, hi = con.execute(
+        "select status, hazard_ratio, ci_low, ci_high from exposure_hazard where run_id = ?",
+        [run],
+    ).fetchall()[0]
+    assert status == "ok"
+    assert lo <= planted <= hi
+    assert hr == pytest.approx(planted, abs=0.06)

@@ -98,3 +98,45 @@ create table if not exists run_statistics (
     detail      json,               -- inputs and counts behind the value
     primary key (run_id, analysis, statistic)
 );
+
+-- exposure_response: one row per run, contagion type and exposure count k; key (run_id, contagion_type, k).
+-- exposure_hazard: one row per run and contagion type; key (run_id, contagion_type).
+-- contagion_type: reply_thread (joining a thread) or content (using an n-gram, URL, hashtag or code block).
+
+create table if not exists exposure_response (
+    run_id          varchar not null,
+    contagion_type  varchar not null,
+    k               integer not null,   -- exposures held (distinct in-neighbours who adopted earlier)
+    n_exposed       bigint not null,    -- (actor, contagion) pairs that held exactly k
+    n_adopted       bigint not null,    -- those that adopted while holding k
+    p_adopt         double,             -- P(adopt | k exposures), Romero et al. 2011
+    ci_low          double,             -- Wilson 95 %
+    ci_high         double,
+    primary key (run_id, contagion_type, k)
+);
+
+create table if not exists exposure_hazard (
+    run_id          varchar not null,
+    contagion_type  varchar not null,
+    status          varchar not null,   -- ok | no_exposed_actors | no_events | ...
+    hazard_ratio    double,             -- per extra exposure, Cox with time-varying exposures
+    ci_low          double,             -- 95 %, errors clustered by contagion
+    ci_high         double,
+    coef            double,
+    se              double,             -- clustered (sandwich)
+    se_naive        double,
+    p_value         double,
+    concordance     double,
+    n_subjects      bigint,             -- exposed (contagion, actor) pairs at risk
+    n_events        bigint,             -- adoptions among them
+    n_contagions    bigint,
+    n_intervals     bigint,
+    ph_statistic    double,             -- Grambsch-Therneau, scaled Schoenfeld residuals vs rank of time
+    ph_p_value      double,
+    ph_violated     boolean,
+    time_origin     varchar,
+    n_adoptions     bigint,             -- adoptions the analysis read
+    n_exposures     bigint,             -- exposures counted
+    static_graph    boolean not null,   -- edges taken as present from the start (no calendar times)
+    primary key (run_id, contagion_type)
+);
