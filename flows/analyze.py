@@ -13,7 +13,7 @@ from netdyn.projections import advance_all
 from netdyn.report import write_report
 from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
 from netdyn.runs import recorded_run
-from netdyn.spreading import write_elites, write_windows
+from netdyn.spreading import thread_adoptions, write_elites, write_exposure, write_windows
 
 __all__ = ["analyze_flow"]
 
@@ -94,6 +94,16 @@ def windows_task(db: str, run_id: str, window: str, window_step: str | None, top
         con.close()
 
 
+@task(cache_policy=NONE)
+def exposure_task(db: str, run_id: str) -> dict:
+    """Exposure-response and Cox hazard ratio for joining reply threads."""
+    con = connect(db)
+    try:
+        return write_exposure(con, run_id, {"reply_thread": thread_adoptions(con, run_id)})
+    finally:
+        con.close()
+
+
 @task(cache_policy=NONE, retries=1, retry_delay_seconds=2)
 def report_task(db: str, run_id: str, reports_dir: str) -> str:
     con = connect(db)
@@ -149,6 +159,7 @@ def analyze_flow(
         fits = powerlaw_task(db, run_id, n_bootstrap, seed)
         elites_task(db, run_id, n_bootstrap, seed)
         window_counts = windows_task(db, run_id, window, window_step, top_k)
+        exposure = exposure_task(db, run_id)
         report = run.report_path = report_task(db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)
     create_table_artifact(
@@ -181,7 +192,13 @@ def analyze_flow(
             f"* actors: {actor_counts['n_actors']:,}, edges: {actor_counts['n_edges']:,}\n"
             f"* windows: {window_counts['n_windows']:,} ({spec.kind}, "
             f"{spec.width_seconds:g} s)\n"
-            f"* report: `{report}`\n"
+            + "".join(
+                f"* {kind}: hazard ratio per extra exposure {e['hazard_ratio']:.3g} "
+                f"({e['status']}, {e['n_adoptions']:,} adoptions)\n"
+                for kind, e in exposure.items()
+                if e["hazard_ratio"] is not None
+            )
+            + f"* report: `{report}`\n"
         ),
         description="netdyn analysis run summary",
     )

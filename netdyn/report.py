@@ -42,6 +42,12 @@ def _fmt(value: Any, digits: int = 0) -> str:
     return f"{value:.{digits or 2}f}"
 
 
+def _pval(p: float | None) -> str:
+    if p is None or not math.isfinite(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def _pct(share: float | None) -> str:
     if share is None or not math.isfinite(share):
         return "–"
@@ -261,6 +267,7 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
         sp=spreading_context(con, run_id),
         fmt=_fmt,
         pct=_pct,
+        pval=_pval,
         duration=_duration,
     )
     folder = Path(reports_dir)

@@ -180,6 +180,65 @@ def _windows_plot(windows: list[dict[str, Any]]) -> str | None:
     return png(fig)
 
 
+def _hazard_verdict(h: dict[str, Any]) -> str:
+    if h["status"] != "ok" or not _ok(h["hazard_ratio"]):
+        return f"not estimated ({h['status'].replace('_', ' ')})"
+    hr, lo, hi = h["hazard_ratio"], h["ci_low"], h["ci_high"]
+    text = f"hazard ratio {hr:.2f} per extra exposure (95 % interval {lo:.2f}–{hi:.2f})"
+    if lo > 1:
+        text += (
+            ": each further exposure raises the chance to adopt — reinforcement, as in a "
+            "complex contagion"
+        )
+    elif hi < 1:
+        text += (
+            ": each further exposure lowers the hazard — diminishing returns; the first "
+            "exposure does most of the work"
+        )
+    else:
+        text += ": further exposures neither help nor hurt — consistent with a simple contagion"
+    if h["ph_violated"]:
+        text += (
+            f". The proportional-hazards check fails (p = {h['ph_p_value']:.2g}): the effect "
+            "changes over time, so read the ratio as a time average"
+        )
+    elif h["ph_violated"] is not None:
+        text += f". Proportional-hazards check passed (p = {h['ph_p_value']:.2g})"
+    if h["static_graph"]:
+        text += ". No calendar times: the interaction graph was taken as present from the start"
+    return text
+
+
+def _response_plot(curves: dict[str, list[dict[str, Any]]]) -> str | None:
+    if not any(curves.values()):
+        return None
+    fig, ax = plt.subplots(figsize=(4.6, 3.3))
+    colors = ["#0969da", "#bf8700", "#8250df", "#1a7f37"]
+    for i, (kind, points) in enumerate(sorted(curves.items())):
+        points = [p for p in points if p["p_adopt"] is not None]
+        if not points:
+            continue
+        k = np.array([p["k"] for p in points], dtype=float) + 0.08 * i
+        p = np.array([p["p_adopt"] for p in points])
+        lo = np.array([q["ci_low"] for q in points])
+        hi = np.array([q["ci_high"] for q in points])
+        ax.errorbar(
+            k,
+            p,
+            yerr=[p - lo, hi - p],
+            fmt="o-",
+            ms=3,
+            lw=1,
+            capsize=2,
+            color=colors[i % len(colors)],
+            label=kind.replace("_", " "),
+        )
+    ax.set_xlabel("exposures k (in-neighbours who adopted earlier)")
+    ax.set_ylabel("P(adopt | k)")
+    ax.legend(fontsize=8, frameon=False)
+    return png(fig)
+
+
 def spreading_context(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
     """Everything the spreading and elites sections of the report show for ``run_id``.
 
@@ -232,7 +291,21 @@ def spreading_context(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, 
         )
     else:
         persistence_verdict = "fewer than two windows with interactions: persistence not measured"
+    hazards = rows(
+        con, "select * from exposure_hazard where run_id = ? order by contagion_type", [run_id]
+    )
+    for h in hazards:
+        h["verdict"] = _hazard_verdict(h)
+    curves: dict[str, list[dict[str, Any]]] = {}
+    for r in rows(
+        con,
+        "select * from exposure_response where run_id = ? order by contagion_type, k",
+        [run_id],
+    ):
+        curves.setdefault(r["contagion_type"], []).append(r)
     return {
+        "hazards": hazards,
+        "response_plot": _response_plot(curves),
         "concentration": concentration,
         "kernel_plot": _kernel_plot(kernel, beta["value"] if beta else None),
         "kernel_verdict": _kernel_verdict(beta),
