@@ -243,6 +243,80 @@ def test_scan_with_xmax_equals_brute_force(discrete):
     assert fit.xmin == ref.xmin and fit.ks_distance == pytest.approx(ref.ks_distance, abs=1e-12)
 
 
+def continuous_ks_of_every_candidate(x):
+    """Every continuous candidate xmin with its alpha and KS distance, straight from the
+    definitions (a second implementation: no bounds, no pruning, no shared code)."""
+    x = np.sort(np.asarray(x, dtype=float))
+    u = np.unique(x)
+    below = np.searchsorted(x, u, side="left")  # values below each distinct value
+    xmins, alphas, dists = [], [], []
+    for i, v in enumerate(u[:-1]):
+        tail = x[below[i] :]
+        if tail.size < MIN_TAIL:
+            break
+        a = 1 + tail.size / np.sum(np.log(tail / v))
+        empirical = (below[i:] - below[i]) / tail.size  # #{x < w} / n_tail
+        fitted = 1 - (u[i:] / v) ** (1 - a)  # P(X < w)
+        xmins.append(v)
+        alphas.append(a)
+        dists.append(np.max(np.abs(empirical - fitted)))
+    return np.array(xmins), np.array(alphas), np.array(dists)
+
+
+def planted_continuous_lognormal_body(n: int, seed: int, *, decimals: int | None = None):
+    """Pareto alpha = 2.5 above 1 with a fifth of the values lognormal below, optionally
+    rounded (ties)."""
+    rng = np.random.default_rng(seed)
+    x = (1.0 - rng.random(n)) ** (-1.0 / 1.5)
+    x[: n // 5] = rng.lognormal(-1.0, 0.5, n // 5)
+    return x if decimals is None else np.round(x, decimals)
+
+
+# (first round, chunk): the defaults; every candidate evaluated exactly in the first round
+# (no pruning by neighbours' witnesses); and one candidate in the first round with chunks
+# of three, so that many rounds, chunks and neighbour witnesses are exercised
+SCAN_SETTINGS = [(16, 256), (10**6, 256), (1, 3)]
+
+
+@pytest.mark.parametrize(("first_round", "chunk"), SCAN_SETTINGS)
+@pytest.mark.parametrize(
+    ("seed", "decimals"), [(0, None), (1, None), (2, None), (3, 2), (4, 2), (5, 1)]
+)
+def test_continuous_scan_equals_ks_of_every_candidate(
+    monkeypatch, seed, decimals, first_round, chunk
+):
+    monkeypatch.setattr(power_law, "_FIRST_ROUND", first_round)
+    monkeypatch.setattr(power_law, "_CHUNK", chunk)
+    x = planted_continuous_lognormal_body(2000, seed, decimals=decimals)
+    assert (np.unique(x).size < x.size) == (decimals is not None)  # ties only when rounded
+    xmins, alphas, dists = continuous_ks_of_every_candidate(x)
+    lo, hi = ALPHA_RANGE
+    dists = np.where((alphas > lo + 1e-4) & (alphas < hi - 1e-4), dists, np.inf)
+    j = int(np.argmin(dists))  # ties go to the smallest xmin
+    assert np.sort(dists)[1] - dists[j] > 1e-12  # the answer does not hang on rounding
+    fit = fit_power_law(x, discrete=False)
+    assert fit.xmin == xmins[j]
+    assert fit.alpha == pytest.approx(alphas[j], abs=1e-12)
+    assert fit.ks_distance == pytest.approx(dists[j], abs=1e-12)
+
+
+def test_continuous_scan_prunes_by_neighbours_witnesses(monkeypatch):
+    """The scan evaluates few candidates exactly; the others fall to their neighbours'
+    worst-fitting points, yet the answer is that of the exhaustive scan (test above)."""
+    evaluated = []
+    ks_chunk = power_law._ks_chunk
+
+    def counting(model, cs, *args):
+        evaluated.append(cs.size)
+        return ks_chunk(model, cs, *args)
+
+    monkeypatch.setattr(power_law, "_ks_chunk", counting)
+    x = planted_continuous_lognormal_body(20_000, 7)
+    fit = fit_power_law(x, discrete=False)
+    assert fit.status == "ok" and abs(fit.alpha - 2.5) < 3 * fit.sigma
+    assert sum(evaluated) < 0.02 * x.size
+
+
 def test_xmax_truncated_likelihoods():
     x = planted_discrete(3000, 1.8, 2, seed=9)
     d = fit_power_law(x, discrete=True, xmin=2, xmax=50)
