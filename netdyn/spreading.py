@@ -468,7 +468,8 @@ def write_exposure(
     (:func:`analytics.exposure.exposure_edges_from_events`: who read whom, from the first
     interaction of each pair). For runs whose events lack calendar times (Twitter15/16),
     times are comparable only inside one cascade, so the graph is taken as present from the
-    start (``static_graph``).
+    start (``static_graph``) and each contagion is observed until its last adoption;
+    otherwise actors at risk are observed until the run's last event (right-censored there).
 
     Parameters
     ----------
@@ -490,14 +491,18 @@ def write_exposure(
     )
     static = events.height > 0 and events["occurred_at"].null_count() > 0
     edges = exposure_edges_from_events(events)
+    until = None  # relative times: each contagion is observed until its last adoption
     if static:
         edges = edges.with_columns(formed_at=pl.lit(None, dtype=pl.Float64))
+    elif events.height:
+        # calendar times: every actor at risk stays observed until the log's last event
+        until = events["occurred_at"].max().timestamp()
     del events
     curves, hazards, summary = [], [], {}
     for contagion_type, adoptions in contagions.items():
         exposures = count_exposures(adoptions, edges)
         curve = exposure_response(exposures, adoptions, max_k=max_k)
-        cox = cox_exposure(exposures, adoptions)
+        cox = cox_exposure(exposures, adoptions, until=until)
         curves.append(
             curve.select(
                 pl.lit(contagion_type).alias("contagion_type"),
