@@ -6,6 +6,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
+from analytics.content_cascades import ContentParams
 from analytics.windows import WindowSpec
 from netdyn.db import connect
 from netdyn.errors import InvalidInputError
@@ -13,7 +14,14 @@ from netdyn.projections import advance_all
 from netdyn.report import write_report
 from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
 from netdyn.runs import recorded_run
-from netdyn.spreading import thread_adoptions, write_elites, write_exposure, write_windows
+from netdyn.spreading import (
+    content_adoptions,
+    thread_adoptions,
+    write_content_cascades,
+    write_elites,
+    write_exposure,
+    write_windows,
+)
 
 __all__ = ["analyze_flow"]
 
@@ -95,11 +103,26 @@ def windows_task(db: str, run_id: str, window: str, window_step: str | None, top
 
 
 @task(cache_policy=NONE)
-def exposure_task(db: str, run_id: str) -> dict:
-    """Exposure-response and Cox hazard ratio for joining reply threads."""
+def content_task(db: str, run_id: str, ngram: int, min_adopters: int) -> dict:
+    """Content cascades: n-grams, URLs, hashtags and code blocks adopted by several actors."""
     con = connect(db)
     try:
-        return write_exposure(con, run_id, {"reply_thread": thread_adoptions(con, run_id)})
+        params = ContentParams(n=ngram, min_adopters=min_adopters)
+        return write_content_cascades(con, run_id, params)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NONE)
+def exposure_task(db: str, run_id: str) -> dict:
+    """Exposure-response and Cox hazard ratio for joining threads and adopting content."""
+    con = connect(db)
+    try:
+        contagions = {"reply_thread": thread_adoptions(con, run_id)}
+        content = content_adoptions(con, run_id)
+        if content.height:
+            contagions["content"] = content
+        return write_exposure(con, run_id, contagions)
     finally:
         con.close()
 
@@ -123,6 +146,8 @@ def analyze_flow(
     window: str = "1d",
     window_step: str | None = None,
     top_k: int = 10,
+    ngram: int = 3,
+    min_adopters: int = 2,
 ) -> dict:
     """Analyse the events of ``sources`` (default: every source in the log) as one run.
 
@@ -133,7 +158,8 @@ def analyze_flow(
     power-law fit its goodness-of-fit p-value and the attachment exponent its interval; 0
     skips them. ``window`` / ``window_step`` (durations such as ``"1d"``, ``"6h"``; no step
     means tumbling windows) cut time for the per-window statistics; ``top_k`` is the elite
-    size whose persistence between windows is measured.
+    size whose persistence between windows is measured. ``ngram`` (word n-gram length) and
+    ``min_adopters`` (distinct actors needed) define the content cascades.
 
     Returns
     -------
@@ -142,7 +168,9 @@ def analyze_flow(
     """
     logger = get_run_logger()
     sources = _sources(db, sources)
-    spec = WindowSpec.parse(window, window_step)  # fail on a bad duration before the run
+    # fail on bad arguments before the run starts
+    spec = WindowSpec.parse(window, window_step)
+    content_params = ContentParams(n=ngram, min_adopters=min_adopters)
     parameters = {
         "sources": sources,
         "reports_dir": reports_dir,
@@ -150,12 +178,14 @@ def analyze_flow(
         "seed": seed,
         "window": spec.to_dict(),
         "top_k": top_k,
+        "content": content_params.to_dict(),
     }
     with recorded_run(db, flow="analyze", parameters=parameters, sources=sources) as run:
         run_id = run.run_id
         projections_task(db)
         cascade_counts = cascades_task(db, run_id, sources)
         actor_counts = actor_metrics_task(db, run_id, sources)
+        content_counts = content_task(db, run_id, ngram, min_adopters)
         fits = powerlaw_task(db, run_id, n_bootstrap, seed)
         elites_task(db, run_id, n_bootstrap, seed)
         window_counts = windows_task(db, run_id, window, window_step, top_k)
@@ -192,6 +222,7 @@ def analyze_flow(
             f"* actors: {actor_counts['n_actors']:,}, edges: {actor_counts['n_edges']:,}\n"
             f"* windows: {window_counts['n_windows']:,} ({spec.kind}, "
             f"{spec.width_seconds:g} s)\n"
+            + f"* content cascades: {content_counts['n_cascades']:,}\n"
             + "".join(
                 f"* {kind}: hazard ratio per extra exposure {e['hazard_ratio']:.3g} "
                 f"({e['status']}, {e['n_adoptions']:,} adoptions)\n"

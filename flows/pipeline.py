@@ -29,14 +29,16 @@ def pipeline_flow(
     window: str = "1d",
     window_step: str | None = None,
     top_k: int = 10,
+    ngram: int = 3,
+    min_adopters: int = 2,
 ) -> dict:
     """Extract → validate → load → project → analyse → report, as one flow run.
 
     With ``source`` and ``path``, ingests that real data; with neither, simulates a platform
     of about ``n_events`` events with ``seed``. Then analyses exactly the events it loaded.
     Files already ingested (same SHA-256) are skipped unless ``force``. ``n_bootstrap``,
-    ``window``, ``window_step`` and ``top_k`` are passed to the analysis (see
-    :func:`flows.analyze.analyze_flow`).
+    ``window``, ``window_step``, ``top_k``, ``ngram`` and ``min_adopters`` are passed to the
+    analysis (see :func:`flows.analyze.analyze_flow`).
 
     Returns
     -------
@@ -72,6 +74,8 @@ def pipeline_flow(
         window=window,
         window_step=window_step,
         top_k=top_k,
+        ngram=ngram,
+        min_adopters=min_adopters,
     )
     logger.info("pipeline done: report %s", analysis["report"])
     return {"load": load, "analysis": analysis}

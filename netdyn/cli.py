@@ -73,6 +73,10 @@ WindowStepOption = Annotated[
 TopKOption = Annotated[
     int, typer.Option(help="Elite size whose persistence between windows is measured")
 ]
+NgramOption = Annotated[int, typer.Option(help="Words per n-gram in content cascades")]
+MinAdoptersOption = Annotated[
+    int, typer.Option(help="Distinct actors a piece of content needs to count as a cascade")
+]
 MaxRejectedOption = Annotated[
     float, typer.Option(help="Fail a batch that rejects more than this share of its records")
 ]
@@ -145,6 +149,8 @@ def run(
     window: WindowOption = "1d",
     window_step: WindowStepOption = None,
     top_k: TopKOption = 10,
+    ngram: NgramOption = 3,
+    min_adopters: MinAdoptersOption = 2,
     max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
     force: ForceOption = False,
     option: OptionOption = None,
@@ -177,6 +183,8 @@ def run(
             window=window,
             window_step=window_step,
             top_k=top_k,
+            ngram=ngram,
+            min_adopters=min_adopters,
         )
     except NetDynError as e:
         _fail(e)
@@ -246,6 +254,8 @@ def analyze(
     window: WindowOption = "1d",
     window_step: WindowStepOption = None,
     top_k: TopKOption = 10,
+    ngram: NgramOption = 3,
+    min_adopters: MinAdoptersOption = 2,
     db: DbOption = None,
     reports: ReportsOption = None,
 ) -> None:
@@ -267,6 +277,8 @@ def analyze(
             window=window,
             window_step=window_step,
             top_k=top_k,
+            ngram=ngram,
+            min_adopters=min_adopters,
         )
     except NetDynError as e:
         _fail(e)

@@ -43,6 +43,10 @@ PARTITIONED: dict[str, tuple[str, ...]] = {
     "largest_cascade_scaling": ("run_id",),
     "influence_persistence": ("run_id",),
     "run_statistics": ("run_id",),
+    "exposure_response": ("run_id",),
+    "exposure_hazard": ("run_id",),
+    "content_cascades": ("run_id",),
+    "content_adoptions": ("run_id",),
 }
 _SINGLE = ("runs", "ingest_batches")
 

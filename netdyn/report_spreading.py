@@ -225,7 +225,7 @@ def _response_plot(curves: dict[str, list[dict[str, Any]]]) -> str | None:
         ax.errorbar(
             k,
             p,
-            yerr=[p - lo, hi - p],
+            yerr=[np.maximum(p - lo, 0.0), np.maximum(hi - p, 0.0)],
             fmt="o-",
             ms=3,
             lw=1,
@@ -303,7 +303,29 @@ def spreading_context(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, 
         [run_id],
     ):
         curves.setdefault(r["contagion_type"], []).append(r)
+    content = rows(
+        con,
+        """
+        select * from content_cascades where run_id = ?
+        order by n_adopters desc, cascade_id limit 15
+        """,
+        [run_id],
+    )
+    content_kinds = rows(
+        con,
+        """
+        select feature_kind, count(*) as n_cascades, max(n_adopters) as max_adopters,
+               sum(n_adopters) as n_adoptions
+        from content_cascades where run_id = ? group by feature_kind order by feature_kind
+        """,
+        [run_id],
+    )
+    content_stat = stats.get(("content_cascades", "n_cascades"))
     return {
+        "content": content,
+        "content_kinds": content_kinds,
+        "content_parameters": (content_stat or {}).get("detail", {}).get("parameters"),
+        "content_scanned": (content_stat or {}).get("detail", {}).get("n_events_scanned", 0),
         "hazards": hazards,
         "response_plot": _response_plot(curves),
         "concentration": concentration,

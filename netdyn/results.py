@@ -85,6 +85,12 @@ FITTED_QUANTITIES: dict[str, Quantity] = {
             "events per actor",
         ),
         Quantity(
+            "content_cascade_size",
+            True,
+            "select n_adopters from content_cascades where run_id = $run_id",
+            "distinct actors who used the same n-gram, URL, hashtag or code block",
+        ),
+        Quantity(
             "inter_event_time",
             False,
             """
@@ -133,6 +139,8 @@ RESULT_TABLES: frozenset[str] = frozenset(
         "run_statistics",
         "exposure_response",
         "exposure_hazard",
+        "content_cascades",
+        "content_adoptions",
     }
 )
 

@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from analytics.content_cascades import ContentParams, content_cascades
 from analytics.elites import (
     concentration,
     event_edges,
@@ -45,6 +46,8 @@ __all__ = [
     "write_elites",
     "write_exposure",
     "thread_adoptions",
+    "content_adoptions",
+    "write_content_cascades",
     "store_results",
 ]
 
@@ -449,6 +452,95 @@ def thread_adoptions(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFram
         where n.run_id = ? and i.actor_id is not null
           and coalesce(epoch(i.occurred_at), i.seconds_since_root) is not null
         group by all
+        order by contagion_id, adopted_at, actor_id
+        """,
+        params=[run_id],
+    ).pl()
+
+
+def write_content_cascades(
+    con: duckdb.DuckDBPyConnection, run_id: str, params: ContentParams
+) -> dict[str, Any]:
+    """Content cascades (n-grams, URLs, hashtags, code blocks) of the run's events.
+
+    Writes ``content_cascades`` and ``content_adoptions`` (every cascade with at least
+    ``params.min_adopters`` adopters, none truncated) and the parameters as
+    ``run_statistics`` row ``content_cascades.n_cascades``.
+
+    Returns
+    -------
+    dict
+        ``n_cascades``, ``n_adoptions``, ``n_events_scanned`` and the count per feature kind.
+    """
+    events = run_events(
+        con,
+        run_id,
+        columns=(
+            "event_seq",
+            "kind",
+            "actor_id",
+            "occurred_at",
+            "seconds_since_root",
+            "community",
+            "text",
+        ),
+    ).filter(pl.col("text").is_not_null())
+    result = content_cascades(events, params)
+    del events
+    by_kind = {
+        kind: int(n)
+        for kind, n in result.cascades.group_by("feature_kind").len().sort("feature_kind").rows()
+    }
+    written = store_results(
+        con,
+        run_id,
+        {
+            "content_cascades": result.cascades,
+            "content_adoptions": result.adoptions.select(
+                "cascade_id",
+                "actor_id",
+                "adopted_at",
+                "adopted_seconds",
+                "event_seq",
+                pl.col("adoption_rank").cast(pl.Int64),
+            ),
+        },
+        statistics={
+            "content_cascades": [
+                {
+                    "statistic": "n_cascades",
+                    "value": result.cascades.height,
+                    "detail": {
+                        "parameters": params.to_dict(),
+                        "n_events_scanned": result.n_events,
+                        "by_kind": by_kind,
+                    },
+                }
+            ]
+        },
+    )
+    return {
+        "n_cascades": written["content_cascades"],
+        "n_adoptions": written["content_adoptions"],
+        "n_events_scanned": result.n_events,
+        "by_kind": by_kind,
+    }
+
+
+def content_adoptions(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """Adoption of content cascades stored for the run, as exposure-analysis input.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per (content cascade, actor): ``contagion_id`` (the cascade id),
+        ``actor_id``, ``adopted_at`` (float seconds). Adoptions without a time are left out.
+    """
+    return con.sql(
+        """
+        select cascade_id as contagion_id, actor_id, adopted_seconds as adopted_at
+        from content_adoptions
+        where run_id = ? and adopted_seconds is not null
         order by contagion_id, adopted_at, actor_id
         """,
         params=[run_id],

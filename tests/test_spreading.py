@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import polars as pl
 import pytest
 
+from analytics.content_cascades import ContentParams, content_cascades
 from analytics.elites import concentration
 from analytics.windows import WindowSpec
 from ingest.canonical import Chunk
@@ -14,8 +17,10 @@ from netdyn.db import connect, invariant_violations
 from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
 from netdyn.runs import start_run
 from netdyn.spreading import (
+    content_adoptions,
     run_events,
     thread_adoptions,
+    write_content_cascades,
     write_elites,
     write_exposure,
     write_windows,
@@ -213,3 +218,78 @@ def test_planted_hazard_ratio_survives_the_event_log(tmp_path, planted):
     assert status == "ok"
     assert lo <= planted <= hi
     assert hr == pytest.approx(planted, abs=0.06)
+
+
+def test_content_cascades_are_stored_and_feed_the_exposure_analysis(tmp_path):
+    con = connect(tmp_path / "text.duckdb")
+    chunk = Chunk("mem://text", "h")
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    texts = {
+        "a": "we should test the pipeline #netdyn https://example.org/x",
+        "b": "I think we should test the pipeline now",
+        "c": "see https://example.org/x and #NetDyn",
+        "d": "nothing shared here",
+    }
+    for i, (actor, text) in enumerate(texts.items()):
+        chunk.rows.add(
+            source_event_id=f"p{i}",
+            kind="post",
+            actor_id=actor,
+            object_id=f"p{i}",
+            root_object_id=f"p{i}",
+            occurred_at=t0 + timedelta(hours=i),
+            text=text,
+        )
+    chunk.rows.add(
+        source_event_id="m0",
+        kind="message",
+        actor_id="a",
+        target_actor_id="b",
+        occurred_at=t0 - timedelta(hours=1),
+    )
+    ingest_chunk(con, chunk, source="text", reader="test")
+    run = start_run(con, flow="analyze", parameters={}, sources=["text"])
+    counts = write_content_cascades(con, run, ContentParams(n=3, min_adopters=2))
+    events = run_events(
+        con,
+        run,
+        columns=(
+            "event_seq",
+            "kind",
+            "actor_id",
+            "occurred_at",
+            "seconds_since_root",
+            "community",
+            "text",
+        ),
+    )
+    expected = content_cascades(events, ContentParams(n=3, min_adopters=2))
+    stored = con.sql(
+        "select * exclude (run_id) from content_cascades where run_id = ? "
+        "order by n_adopters desc, cascade_id",
+        params=[run],
+    ).pl()
+    assert stored.equals(expected.cascades.select(stored.columns))
+    assert counts["by_kind"] == {"hashtag": 1, "ngram": 3, "url": 1}
+    # "we should test", "should test the", "test the pipeline": a then b
+    adopters = con.execute(
+        """
+        select c.feature, string_agg(a.actor_id, ',' order by a.adoption_rank)
+        from content_adoptions a join content_cascades c using (run_id, cascade_id)
+        where run_id = ? group by c.feature order by c.feature
+        """,
+        [run],
+    ).fetchall()
+    assert ("test the pipeline", "a,b") in adopters and ("#netdyn", "a,c") in adopters
+    adoptions = content_adoptions(con, run)
+    assert adoptions.height == 10
+    write_cascades(con, run, ["text"])
+    summary = write_exposure(con, run, {"content": adoptions})
+    # b hears from a (message a -> b before any post): a exposes b to all five of a's
+    # cascades; b adopts the three n-grams after a and never the hashtag or the URL
+    assert summary["content"]["n_exposures"] >= 5
+    response = con.execute(
+        "select k, n_exposed, n_adopted from exposure_response where run_id = ? and k = 1",
+        [run],
+    ).fetchall()
+    assert response == [(1, 5, 3)]

@@ -12,6 +12,10 @@ with result_runs as (
     union all select 'largest_cascade_scaling', run_id from largest_cascade_scaling
     union all select 'influence_persistence', run_id from influence_persistence
     union all select 'run_statistics', run_id from run_statistics
+    union all select 'exposure_response', run_id from exposure_response
+    union all select 'exposure_hazard', run_id from exposure_hazard
+    union all select 'content_cascades', run_id from content_cascades
+    union all select 'content_adoptions', run_id from content_adoptions
 ),
 
 final as (

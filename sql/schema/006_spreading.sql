@@ -140,3 +140,35 @@ create table if not exists exposure_hazard (
     static_graph    boolean not null,   -- edges taken as present from the start (no calendar times)
     primary key (run_id, contagion_type)
 );
+
+-- content_cascades: one row per run and content cascade (an n-gram, URL, hashtag or code block
+-- used by at least min_adopters actors); key (run_id, cascade_id). Parameters in run_statistics
+-- (analysis 'content_cascades', statistic 'n_cascades', detail).
+create table if not exists content_cascades (
+    run_id                  varchar not null,
+    cascade_id              varchar not null,   -- sha256 of kind and feature, 16 hex digits
+    feature_kind            varchar not null,   -- ngram | url | hashtag | code
+    feature                 varchar not null,   -- normalised content (untrusted text); code: sha256:<hex>
+    preview                 varchar,            -- first characters, for display
+    n_adopters              bigint not null,    -- distinct actors who used it
+    n_uses                  bigint not null,    -- events that used it
+    n_communities           bigint not null,
+    first_at                timestamptz,
+    last_at                 timestamptz,
+    lifetime_seconds        double,
+    time_to_50pct_seconds   double,             -- from the first adoption to half the adopters
+    time_to_90pct_seconds   double,
+    primary key (run_id, cascade_id)
+);
+
+-- content_adoptions: one row per run, content cascade and adopter (first use); key (run_id, cascade_id, actor_id).
+create table if not exists content_adoptions (
+    run_id          varchar not null,
+    cascade_id      varchar not null,
+    actor_id        varchar not null,
+    adopted_at      timestamptz,        -- null for sources with relative times only
+    adopted_seconds double,             -- epoch seconds, or seconds_since_root
+    event_seq       bigint not null,    -- the event of first use
+    adoption_rank   bigint not null,    -- 1 = first adopter
+    primary key (run_id, cascade_id, actor_id)
+);
