@@ -34,7 +34,41 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
     counts = table_counts(db, run_id)
     from netdyn.results import FITTED_QUANTITIES
 
-    assert counts["powerlaw_fits"] == len(FITTED_QUANTITIES) == 6
+    assert counts["powerlaw_fits"] == len(FITTED_QUANTITIES) == 7
+    # the spreading and elites analyses ran too (the simulation has no text: no content)
+    con = connect(db, read_only=True)
+    spreading = {
+        t: con.execute(f"select count(*) from {t} where run_id = ?", [run_id]).fetchall()[0][0]
+        for t in (
+            "window_graph_metrics",
+            "window_actor_metrics",
+            "concentration",
+            "attachment_kernel",
+            "largest_cascade_scaling",
+            "influence_persistence",
+            "exposure_response",
+            "exposure_hazard",
+            "content_cascades",
+            "cascade_nodes",
+        )
+    }
+    statistics = {
+        (a, s)
+        for a, s in con.execute(
+            "select analysis, statistic from run_statistics where run_id = ? and value is not null",
+            [run_id],
+        ).fetchall()
+    }
+    con.close()
+    assert spreading["content_cascades"] == 0 and spreading["concentration"] == 3
+    assert spreading["exposure_hazard"] == 1
+    assert all(n > 0 for t, n in spreading.items() if t != "content_cascades"), spreading
+    assert {
+        ("attachment_kernel", "beta"),
+        ("largest_cascade", "gamma"),
+        ("friendship_paradox", "share_lower"),
+        ("windows", "n_windows"),
+    } <= statistics
     con = connect(db, read_only=True)
     fits = dict(
         con.execute(
