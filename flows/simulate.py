@@ -12,7 +12,7 @@ from netdyn.db import connect
 from netdyn.runs import recorded_run
 from sim.platform import MODEL, PlatformParams, simulate_platform
 
-__all__ = ["simulate_flow"]
+__all__ = ["simulate_flow", "null_replay_flow"]
 
 
 @task(cache_policy=NONE)
@@ -66,3 +66,56 @@ def simulate_flow(
     run_id = run.run_id
     logger.info("simulated %s: %s", label, batch)
     return {"label": label, "run_id": run_id, "params": asdict(params), **batch}
+
+
+@task(cache_policy=NONE)
+def replay_and_append(db: str, source: str, model: str, seed: int) -> dict:
+    """Replay ``source`` under a null model and append it as one batch of its own source."""
+    from ingest.canonical import Chunk
+    from netdyn.errors import InvalidInputError
+    from netdyn.eventlog import read_events
+    from sim.nulls import null_source_label, replay_null
+
+    con = connect(db)
+    try:
+        events = read_events(con, sources=[source])
+        if events.height == 0:
+            raise InvalidInputError(f"no events with source {source!r} in {db}; nothing to replay")
+        replay = replay_null(events, model, seed=seed)
+        label = null_source_label(source, model, seed)
+        chunk = Chunk(f"null:{model}?source={source}&seed={seed}", label)
+        chunk.rows.add_frame(replay.events)
+        batch = asdict(ingest_chunk(con, chunk, source=label, reader=f"null:{model}"))
+        return {"label": label, "n_randomised": replay.n_randomised, **batch}
+    finally:
+        con.close()
+
+
+@flow(name="netdyn-null-replay")
+def null_replay_flow(
+    db: str = "netdyn.duckdb", source: str = "", model: str = "timestamp_shuffle", seed: int = 0
+) -> dict:
+    """Replay the events of ``source`` under a null model (:mod:`sim.nulls`) and append them
+    under the synthetic source label ``null:<model>:<hash>`` (stable per source, model and
+    seed, so re-running appends nothing new).
+
+    Returns
+    -------
+    dict
+        ``label``, ``run_id``, ``model``, ``seed`` and the batch counts.
+    """
+    from netdyn.errors import InvalidInputError
+    from sim.nulls import NULL_MODELS, null_source_label
+
+    if model not in NULL_MODELS:
+        raise InvalidInputError(
+            f"unknown null model {model!r}; use one of {', '.join(sorted(NULL_MODELS))}"
+        )
+    label = null_source_label(source, model, seed)
+    parameters = {"model": model, "replayed_source": source, "seed": seed}
+    with recorded_run(
+        db, flow="simulate", parameters=parameters, sources=[label], sources_grow=True
+    ) as run:
+        batch = replay_and_append(db, source, model, seed)
+    get_run_logger().info("replayed %s under %s as %s: %s", source, model, label, batch)
+    return {"run_id": run.run_id, "model": model, "seed": seed, **batch}

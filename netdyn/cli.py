@@ -291,14 +291,38 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
     n_actors: Annotated[int, typer.Option(help="Number of actors")] = 5_000,
     branching_ratio: Annotated[float, typer.Option(help="Mean replies per item (< 1)")] = 0.9,
+    null: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of a platform, replay --replay SOURCE under a null model: "
+            "timestamp_shuffle, link_shuffle, timeline_shuffle, inter_event_shuffle"
+        ),
+    ] = None,
+    replay: Annotated[str | None, typer.Option(help="Source label to replay under --null")] = None,
     db: DbOption = None,
 ) -> None:
-    """Simulate a MoltBook-like platform into the event log (label sim:platform:<hash>).
+    """Simulate a MoltBook-like platform into the event log (label sim:platform:<hash>), or
+    replay a real source under a null model (label null:<model>:<hash>).
 
     Example: netdyn simulate --n-events 20000 --seed 7
-    """
-    from flows.simulate import simulate_flow
 
+    Example: netdyn simulate --null link_shuffle --replay twitter15-16 --seed 1
+    """
+    from flows.simulate import null_replay_flow, simulate_flow
+
+    if (null is None) != (replay is None):
+        _fail(ValueError("give --null MODEL and --replay SOURCE together"))
+    if null is not None:
+        try:
+            result = null_replay_flow(db=str(db_path(db)), source=replay, model=null, seed=seed)
+        except NetDynError as e:
+            _fail(e)
+        out.print(
+            f"replayed [bold]{escape(replay)}[/] under {escape(null)} as "
+            f"[bold]{escape(result['label'])}[/]: {result['n_inserted']:,} events inserted "
+            f"({result['n_duplicate']:,} already present)"
+        )
+        return
     try:
         result = simulate_flow(
             db=str(db_path(db)),

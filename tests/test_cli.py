@@ -28,6 +28,21 @@ def test_simulate_then_sql_and_status_via_environment(prefect_harness, tmp_path,
     assert "30" in sql.output  # round(300 * (1 - 0.9)) posts
     status = runner.invoke(app, ["status"])
     assert status.exit_code == 0 and "simulate" in status.output
+    # a null-model replay of the simulated source becomes a source of its own
+    label = next(w for w in result.output.split() if w.startswith("sim:platform:")).rstrip(":")
+    null = runner.invoke(app, ["simulate", "--null", "link_shuffle", "--replay", label])
+    assert null.exit_code == 0, repr(null.exception)
+    counts = runner.invoke(
+        app,
+        [
+            "sql",
+            "select count(*) filter (where source like 'null:link_shuffle:%') = "
+            "count(*) filter (where source like 'sim:platform:%') as same from events",
+        ],
+    )
+    assert "True" in counts.output or "true" in counts.output
+    unpaired = runner.invoke(app, ["simulate", "--null", "link_shuffle"])
+    assert unpaired.exit_code == 2 and "--replay" in unpaired.output
 
 
 def test_unknown_format_and_missing_path_are_clear(prefect_harness, tmp_path):
