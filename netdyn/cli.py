@@ -339,6 +339,42 @@ def simulate(
     )
 
 
+@app.command()
+def compare(
+    sources: Annotated[list[str], typer.Argument(help="Source labels; the first is the reference")],
+    n_bootstrap: BootstrapOption = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap")] = 0,
+    window: WindowOption = "1d",
+    db: DbOption = None,
+    reports: ReportsOption = None,
+) -> None:
+    """Analyse each source in a run of its own and set the results side by side.
+
+    Writes comparison_statistics and comparison_distances (KS distance of every heavy-tailed
+    quantity against the reference) and a report with overlaid CCDFs.
+
+    Example: netdyn compare twitter15-16 null:link_shuffle:1a2b3c4d5e
+    """
+    from flows.compare import compare_flow
+
+    try:
+        result = compare_flow(
+            sources=sources,
+            db=str(db_path(db)),
+            reports_dir=str(reports_dir(reports)),
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            window=window,
+        )
+    except NetDynError as e:
+        _fail(e)
+    table = Table(title=f"compare run {result['run_id']}", show_header=False)
+    for source, run_id in result["analyses"].items():
+        table.add_row(escape(source), run_id)
+    table.add_row("report", escape(result["report"]))
+    out.print(table)
+
+
 WaitOption = Annotated[
     float,
     typer.Option(help="Seconds to wait while another process is writing the database"),

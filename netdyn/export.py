@@ -47,6 +47,8 @@ PARTITIONED: dict[str, tuple[str, ...]] = {
     "exposure_hazard": ("run_id",),
     "content_cascades": ("run_id",),
     "content_adoptions": ("run_id",),
+    "comparison_statistics": ("run_id",),
+    "comparison_distances": ("run_id",),
 }
 _SINGLE = ("runs", "ingest_batches")
 

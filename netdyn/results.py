@@ -141,6 +141,8 @@ RESULT_TABLES: frozenset[str] = frozenset(
         "exposure_hazard",
         "content_cascades",
         "content_adoptions",
+        "comparison_statistics",
+        "comparison_distances",
     }
 )
 

@@ -16,6 +16,8 @@ with result_runs as (
     union all select 'exposure_hazard', run_id from exposure_hazard
     union all select 'content_cascades', run_id from content_cascades
     union all select 'content_adoptions', run_id from content_adoptions
+    union all select 'comparison_statistics', run_id from comparison_statistics
+    union all select 'comparison_distances', run_id from comparison_distances
 ),
 
 final as (

@@ -172,3 +172,30 @@ create table if not exists content_adoptions (
     adoption_rank   bigint not null,    -- 1 = first adopter
     primary key (run_id, cascade_id, actor_id)
 );
+
+-- comparison_statistics: one row per compare run, source and statistic; key (run_id, source, statistic).
+-- comparison_distances: one row per compare run, quantity and compared source (against the reference,
+-- the first source); key (run_id, quantity, source).
+create table if not exists comparison_statistics (
+    run_id          varchar not null,   -- the compare run
+    source          varchar not null,
+    analysis_run_id varchar not null,   -- the analyze run of this source
+    statistic       varchar not null,   -- e.g. alpha:cascade_size, gini:activity, hazard_ratio:reply_thread
+    value           double,
+    ci_low          double,
+    ci_high         double,
+    is_reference    boolean not null,   -- the first source, against which differences are taken
+    primary key (run_id, source, statistic)
+);
+
+create table if not exists comparison_distances (
+    run_id          varchar not null,
+    quantity        varchar not null,   -- cascade_size | in_degree | ... (powerlaw quantities)
+    reference       varchar not null,   -- the first source
+    source          varchar not null,
+    ks_distance     double,             -- two-sample Kolmogorov-Smirnov statistic
+    ks_p_value      double,
+    n_reference     bigint not null,
+    n_source        bigint not null,
+    primary key (run_id, quantity, source)
+);
