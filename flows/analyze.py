@@ -22,6 +22,7 @@ from netdyn.spreading import (
     write_exposure,
     write_windows,
 )
+from netdyn.structure import write_structure
 
 __all__ = ["analyze_flow"]
 
@@ -127,6 +128,32 @@ def exposure_task(db: str, run_id: str) -> dict:
         con.close()
 
 
+@task(cache_policy=NONE)
+def structure_task(
+    db: str,
+    run_id: str,
+    cp_nulls: int,
+    role_nulls: int,
+    mesoscale_nulls: int,
+    mesoscale_window: str,
+    seed: int,
+) -> dict:
+    """Core-periphery (with its null test), structural roles and mesoscale profiles."""
+    con = connect(db)
+    try:
+        return write_structure(
+            con,
+            run_id,
+            cp_nulls=cp_nulls,
+            role_nulls=role_nulls,
+            mesoscale_nulls=mesoscale_nulls,
+            window=WindowSpec.parse(mesoscale_window),
+            seed=seed,
+        )
+    finally:
+        con.close()
+
+
 @task(cache_policy=NONE, retries=1, retry_delay_seconds=2)
 def report_task(db: str, run_id: str, reports_dir: str) -> str:
     con = connect(db)
@@ -148,6 +175,10 @@ def analyze_flow(
     top_k: int = 10,
     ngram: int = 3,
     min_adopters: int = 2,
+    cp_nulls: int = 100,
+    role_nulls: int = 10,
+    mesoscale_nulls: int = 20,
+    mesoscale_window: str = "7d",
 ) -> dict:
     """Analyse the events of ``sources`` (default: every source in the log) as one run.
 
@@ -159,7 +190,10 @@ def analyze_flow(
     skips them. ``window`` / ``window_step`` (durations such as ``"1d"``, ``"6h"``; no step
     means tumbling windows) cut time for the per-window statistics; ``top_k`` is the elite
     size whose persistence between windows is measured. ``ngram`` (word n-gram length) and
-    ``min_adopters`` (distinct actors needed) define the content cascades.
+    ``min_adopters`` (distinct actors needed) define the content cascades. ``cp_nulls``,
+    ``role_nulls`` and ``mesoscale_nulls`` are the numbers of degree-preserving null graphs
+    behind the core-periphery p-values, the role silhouette baseline and the community
+    z-scores; ``mesoscale_window`` (tumbling) cuts time for the per-window community profiles.
 
     Returns
     -------
@@ -178,7 +212,10 @@ def analyze_flow(
         "seed": seed,
         "window": spec.to_dict(),
         "top_k": top_k,
-        "content": content_params.to_dict(),
+        "content": {k: v for k, v in content_params.to_dict().items() if k != "stopwords"}
+        | {"stopwords": f"{len(content_params.stopwords)} words (analytics.content_cascades)"},
+        "nulls": {"core_periphery": cp_nulls, "roles": role_nulls, "mesoscale": mesoscale_nulls},
+        "mesoscale_window": WindowSpec.parse(mesoscale_window).to_dict(),
     }
     with recorded_run(db, flow="analyze", parameters=parameters, sources=sources) as run:
         run_id = run.run_id
@@ -190,6 +227,9 @@ def analyze_flow(
         elites_task(db, run_id, n_bootstrap, seed)
         window_counts = windows_task(db, run_id, window, window_step, top_k)
         exposure = exposure_task(db, run_id)
+        structure = structure_task(
+            db, run_id, cp_nulls, role_nulls, mesoscale_nulls, mesoscale_window, seed
+        )
         report = run.report_path = report_task(db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)
     create_table_artifact(
@@ -223,6 +263,11 @@ def analyze_flow(
             f"* windows: {window_counts['n_windows']:,} ({spec.kind}, "
             f"{spec.width_seconds:g} s)\n"
             + f"* content cascades: {content_counts['n_cascades']:,}\n"
+            + "".join(
+                f"* core-periphery ({model}): rho {rho:.3g}, p {p:.3g}\n"
+                for model, (rho, p) in structure["core_periphery"].items()
+                if rho is not None and p is not None
+            )
             + "".join(
                 f"* {kind}: hazard ratio per extra exposure {e['hazard_ratio']:.3g} "
                 f"({e['status']}, {e['n_adoptions']:,} adoptions)\n"

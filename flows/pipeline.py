@@ -31,14 +31,17 @@ def pipeline_flow(
     top_k: int = 10,
     ngram: int = 3,
     min_adopters: int = 2,
+    cp_nulls: int = 100,
+    role_nulls: int = 10,
+    mesoscale_nulls: int = 20,
 ) -> dict:
     """Extract → validate → load → project → analyse → report, as one flow run.
 
     With ``source`` and ``path``, ingests that real data; with neither, simulates a platform
     of about ``n_events`` events with ``seed``. Then analyses exactly the events it loaded.
     Files already ingested (same SHA-256) are skipped unless ``force``. ``n_bootstrap``,
-    ``window``, ``window_step``, ``top_k``, ``ngram`` and ``min_adopters`` are passed to the
-    analysis (see :func:`flows.analyze.analyze_flow`).
+    ``window``, ``window_step``, ``top_k``, ``ngram``, ``min_adopters`` and the null counts
+    are passed to the analysis (see :func:`flows.analyze.analyze_flow`).
 
     Returns
     -------
@@ -76,6 +79,9 @@ def pipeline_flow(
         top_k=top_k,
         ngram=ngram,
         min_adopters=min_adopters,
+        cp_nulls=cp_nulls,
+        role_nulls=role_nulls,
+        mesoscale_nulls=mesoscale_nulls,
     )
     logger.info("pipeline done: report %s", analysis["report"])
     return {"load": load, "analysis": analysis}

@@ -77,6 +77,15 @@ NgramOption = Annotated[int, typer.Option(help="Words per n-gram in content casc
 MinAdoptersOption = Annotated[
     int, typer.Option(help="Distinct actors a piece of content needs to count as a cascade")
 ]
+CpNullsOption = Annotated[
+    int, typer.Option(help="Configuration-model nulls behind each core-periphery p-value")
+]
+RoleNullsOption = Annotated[
+    int, typer.Option(help="Degree-preserving nulls for the structural-role silhouette baseline")
+]
+MesoNullsOption = Annotated[
+    int, typer.Option(help="Nulls per community for the modular-vs-hierarchical z-scores")
+]
 MaxRejectedOption = Annotated[
     float, typer.Option(help="Fail a batch that rejects more than this share of its records")
 ]
@@ -151,6 +160,9 @@ def run(
     top_k: TopKOption = 10,
     ngram: NgramOption = 3,
     min_adopters: MinAdoptersOption = 2,
+    cp_nulls: CpNullsOption = 100,
+    role_nulls: RoleNullsOption = 10,
+    mesoscale_nulls: MesoNullsOption = 20,
     max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
     force: ForceOption = False,
     option: OptionOption = None,
@@ -185,6 +197,9 @@ def run(
             top_k=top_k,
             ngram=ngram,
             min_adopters=min_adopters,
+            cp_nulls=cp_nulls,
+            role_nulls=role_nulls,
+            mesoscale_nulls=mesoscale_nulls,
         )
     except NetDynError as e:
         _fail(e)
@@ -256,6 +271,9 @@ def analyze(
     top_k: TopKOption = 10,
     ngram: NgramOption = 3,
     min_adopters: MinAdoptersOption = 2,
+    cp_nulls: CpNullsOption = 100,
+    role_nulls: RoleNullsOption = 10,
+    mesoscale_nulls: MesoNullsOption = 20,
     db: DbOption = None,
     reports: ReportsOption = None,
 ) -> None:
@@ -279,6 +297,9 @@ def analyze(
             top_k=top_k,
             ngram=ngram,
             min_adopters=min_adopters,
+            cp_nulls=cp_nulls,
+            role_nulls=role_nulls,
+            mesoscale_nulls=mesoscale_nulls,
         )
     except NetDynError as e:
         _fail(e)

@@ -49,6 +49,12 @@ PARTITIONED: dict[str, tuple[str, ...]] = {
     "content_adoptions": ("run_id",),
     "comparison_statistics": ("run_id",),
     "comparison_distances": ("run_id",),
+    "actor_structure": ("run_id",),
+    "core_periphery_fits": ("run_id",),
+    "rich_club": ("run_id",),
+    "role_fits": ("run_id",),
+    "role_sizes": ("run_id",),
+    "mesoscale_profiles": ("run_id",),
 }
 _SINGLE = ("runs", "ingest_batches")
 

@@ -20,7 +20,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from scipy.special import zeta
 
-from netdyn.report_spreading import spreading_context
+from netdyn.report_spreading import spreading_context, structure_context
 from netdyn.results import FITTED_QUANTITIES, quantity_values
 
 matplotlib.use("Agg")
@@ -265,6 +265,7 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
             [sources],
         ),
         sp=spreading_context(con, run_id),
+        st=structure_context(con, run_id, sources),
         fmt=_fmt,
         pct=_pct,
         pval=_pval,

@@ -143,6 +143,13 @@ RESULT_TABLES: frozenset[str] = frozenset(
         "content_adoptions",
         "comparison_statistics",
         "comparison_distances",
+        # core-periphery, roles, mesoscale (netdyn.structure)
+        "actor_structure",
+        "core_periphery_fits",
+        "rich_club",
+        "role_fits",
+        "role_sizes",
+        "mesoscale_profiles",
     }
 )
 

@@ -50,6 +50,12 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
             "exposure_hazard",
             "content_cascades",
             "cascade_nodes",
+            "actor_structure",
+            "core_periphery_fits",
+            "rich_club",
+            "role_fits",
+            "role_sizes",
+            "mesoscale_profiles",
         )
     }
     statistics = {

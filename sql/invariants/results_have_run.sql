@@ -18,6 +18,12 @@ with result_runs as (
     union all select 'content_adoptions', run_id from content_adoptions
     union all select 'comparison_statistics', run_id from comparison_statistics
     union all select 'comparison_distances', run_id from comparison_distances
+    union all select 'actor_structure', run_id from actor_structure
+    union all select 'core_periphery_fits', run_id from core_periphery_fits
+    union all select 'rich_club', run_id from rich_club
+    union all select 'role_fits', run_id from role_fits
+    union all select 'role_sizes', run_id from role_sizes
+    union all select 'mesoscale_profiles', run_id from mesoscale_profiles
 ),
 
 final as (
