@@ -49,10 +49,8 @@ from __future__ import annotations
 import heapq
 import math
 import os
-import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +61,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, minimize
 from threadpoolctl import threadpool_limits
 
+from analytics._igraph_random import igraph_seeded
 from netdyn.errors import InvalidInputError
 
 __all__ = [
@@ -152,22 +151,12 @@ def _check_swaps(swaps_per_edge: Any) -> float:
     return float(swaps_per_edge)
 
 
-@contextmanager
-def _igraph_seeded(seed: int) -> Iterator[None]:
-    """Drive igraph's random numbers from ``random.Random(seed)``, then reset to ``random``."""
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
-
-
 def _rewired_edges(
     base: ig.Graph, swaps_per_edge: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """A degree-preserving randomisation of ``base`` (simple, undirected), as ``u < v``."""
     g = base.copy()
-    with _igraph_seeded(int(rng.integers(2**63))):
+    with igraph_seeded(int(rng.integers(2**63))):
         g.rewire(n=int(math.ceil(swaps_per_edge * g.ecount())), allowed_edge_types="simple")
     return _simple_undirected(g.vcount(), _edge_array(g))
 

@@ -55,10 +55,8 @@ import math
 import multiprocessing
 import os
 import pickle
-import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -68,6 +66,7 @@ import polars as pl
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from analytics._igraph_random import igraph_seeded
 from analytics.interaction_graph import (
     INTERACTION_KINDS,
     build_interaction_graph,
@@ -442,16 +441,6 @@ def _seed_ints(
     return [int(v) for v in rng.integers(0, _MAX_SEED, size=n)]
 
 
-@contextmanager
-def _igraph_seeded(seed: int) -> Iterator[None]:
-    """igraph draws from ``random.Random(seed)`` inside the block, from :mod:`random` after."""
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
-
-
 def _undirected(graph: ig.Graph, weights: str | None) -> tuple[ig.Graph, list[float] | None]:
     """Undirected simple graph without loops; reciprocal and parallel weights summed."""
     use = weights is not None and weights in graph.es.attributes()
@@ -535,7 +524,7 @@ def modularity_leiden(
     if und.ecount() == 0:
         return ModularityPartition(float("nan"), np.arange(n, dtype=np.int64))
     (leiden_seed,) = _seed_ints(seed, 1)
-    with _igraph_seeded(leiden_seed):
+    with igraph_seeded(leiden_seed):
         partition = und.community_leiden(
             objective_function="modularity",
             weights=w,
@@ -644,7 +633,7 @@ def _task(
     if is_null:
         graph = graph.copy()
         if graph.ecount() >= 2:
-            with _igraph_seeded(rewire_seed):
+            with igraph_seeded(rewire_seed):
                 graph.rewire(n=swaps_per_edge * graph.ecount(), allowed_edge_types="simple")
         if weighted:
             # rewire drops edge attributes: deal the observed weights out at random

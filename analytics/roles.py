@@ -46,11 +46,9 @@ import logging
 import math
 import multiprocessing
 import os
-import random
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +61,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from analytics._igraph_random import igraph_seeded
 from netdyn.errors import InvalidInputError
 
 __all__ = [
@@ -132,20 +131,6 @@ def _children(ss: np.random.SeedSequence, n: int) -> list[np.random.SeedSequence
 def _int_seed(ss: np.random.SeedSequence) -> int:
     """A 31-bit integer seed for libraries that want an int (scikit-learn, ``random``)."""
     return int(ss.generate_state(1, dtype=np.uint32)[0] >> 1)
-
-
-@contextmanager
-def _igraph_rng(seed: int) -> Iterator[None]:
-    """Seed igraph's random numbers for the duration of the block.
-
-    igraph draws from one process-wide generator; it is restored to igraph's default (the
-    :mod:`random` module) afterwards.
-    """
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
 
 
 def _check_graph(graph: Any) -> None:
@@ -635,7 +620,7 @@ def structural_roles(
 def _rewire(g: ig.Graph, n_swaps: int, seed: int) -> ig.Graph:
     null = g.copy()
     if null.ecount() >= 2:
-        with _igraph_rng(seed):
+        with igraph_seeded(seed):
             null.rewire(n=n_swaps, allowed_edge_types="simple")
     return null
 

@@ -30,7 +30,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from scipy.stats import ks_2samp
 
 from netdyn.report_spreading import png, rows
-from netdyn.results import FITTED_QUANTITIES, quantity_values
+from netdyn.results import FITTED_QUANTITIES, finite_or_none, quantity_values
 from netdyn.spreading import store_results
 
 __all__ = ["run_statistics_of", "write_comparison", "write_compare_report"]
@@ -65,9 +65,9 @@ def run_statistics_of(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[
         out.append(
             {
                 "statistic": name,
-                "value": _finite(value),
-                "ci_low": _finite(lo),
-                "ci_high": _finite(hi),
+                "value": finite_or_none(value),
+                "ci_low": finite_or_none(lo),
+                "ci_high": finite_or_none(hi),
             }
         )
 
@@ -291,13 +291,6 @@ def write_compare_report(
     path = folder / f"{run_id}.html"
     path.write_text(html, encoding="utf-8")
     return path
-
-
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _fmt(value: Any) -> str:

@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "Quantity",
     "quantity_values",
     "replace_run_rows",
+    "finite_or_none",
 ]
 
 log = logging.getLogger(__name__)
@@ -347,18 +349,18 @@ def write_powerlaw_fits(
                 "status": fit.status,
                 "n": int(fit.n),
                 "n_tail": None if fit.n_tail is None else int(fit.n_tail),
-                "xmin": _finite(fit.xmin),
-                "xmax": _finite(fit.xmax),
-                "alpha": _finite(fit.alpha),
-                "sigma": _finite(fit.sigma),
-                "ks_distance": _finite(fit.ks_distance),
-                "loglikelihood": _finite(fit.loglikelihood),
-                "p_value": None if gof is None else _finite(gof.p_value),
+                "xmin": finite_or_none(fit.xmin),
+                "xmax": finite_or_none(fit.xmax),
+                "alpha": finite_or_none(fit.alpha),
+                "sigma": finite_or_none(fit.sigma),
+                "ks_distance": finite_or_none(fit.ks_distance),
+                "loglikelihood": finite_or_none(fit.loglikelihood),
+                "p_value": None if gof is None else finite_or_none(gof.p_value),
                 "n_resamples": None if gof is None else int(gof.n_resamples),
-                "alpha_ci_low": None if gof is None else _finite(gof.alpha_ci[0]),
-                "alpha_ci_high": None if gof is None else _finite(gof.alpha_ci[1]),
-                "xmin_ci_low": None if gof is None else _finite(gof.xmin_ci[0]),
-                "xmin_ci_high": None if gof is None else _finite(gof.xmin_ci[1]),
+                "alpha_ci_low": None if gof is None else finite_or_none(gof.alpha_ci[0]),
+                "alpha_ci_high": None if gof is None else finite_or_none(gof.alpha_ci[1]),
+                "xmin_ci_low": None if gof is None else finite_or_none(gof.xmin_ci[0]),
+                "xmin_ci_high": None if gof is None else finite_or_none(gof.xmin_ci[1]),
                 "verdict": verdict(fit, gof, comparisons),
             }
         )
@@ -366,12 +368,12 @@ def write_powerlaw_fits(
             {
                 "quantity": name,
                 "alternative": c.alternative,
-                "loglikelihood_ratio": _finite(c.loglikelihood_ratio),
-                "normalized_ratio": _finite(c.normalized_ratio),
-                "p_value": _finite(c.p_value),
+                "loglikelihood_ratio": finite_or_none(c.loglikelihood_ratio),
+                "normalized_ratio": finite_or_none(c.normalized_ratio),
+                "p_value": finite_or_none(c.p_value),
                 "is_nested": c.nested,
                 "parameters": json.dumps(
-                    {k: _finite(v) for k, v in c.parameters.items()}, sort_keys=True
+                    {k: finite_or_none(v) for k, v in c.parameters.items()}, sort_keys=True
                 ),
             }
             for c in comparisons
@@ -415,7 +417,8 @@ _COMPARISON_SCHEMA = {
 }
 
 
-def _finite(value: float | None) -> float | None:
+def finite_or_none(value: Any) -> float | None:
+    """``float(value)``, or None for None, NaN and infinities (SQL null in result tables)."""
     if value is None:
         return None
     value = float(value)

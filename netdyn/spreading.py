@@ -38,7 +38,7 @@ from analytics.exposure import (
     exposure_response,
 )
 from analytics.windows import WindowSpec, assign_windows, windowed_statistics
-from netdyn.results import replace_run_rows
+from netdyn.results import finite_or_none, replace_run_rows
 
 __all__ = [
     "run_events",
@@ -143,9 +143,9 @@ def store_results(
                         run_id,
                         analysis,
                         row["statistic"],
-                        _finite(row.get("value")),
-                        _finite(row.get("ci_low")),
-                        _finite(row.get("ci_high")),
+                        finite_or_none(row.get("value")),
+                        finite_or_none(row.get("ci_low")),
+                        finite_or_none(row.get("ci_high")),
                         json.dumps(_clean(row.get("detail") or {})),
                     ],
                 )
@@ -303,9 +303,9 @@ def write_elites(
                 "quantity": quantity,
                 "n_actors": c.n_actors,
                 "total": c.total,
-                "top_1pct_share": _finite(c.top_1pct_share),
-                "top_10pct_share": _finite(c.top_10pct_share),
-                "gini": _finite(c.gini),
+                "top_1pct_share": finite_or_none(c.top_1pct_share),
+                "top_10pct_share": finite_or_none(c.top_10pct_share),
+                "gini": finite_or_none(c.gini),
             }
         )
     tables: dict[str, pl.DataFrame] = {
@@ -609,7 +609,7 @@ def write_exposure(
         row = {
             k: v for k, v in cox.to_dict().items() if k not in {"ph_time_transform", "confidence"}
         }
-        row = {k: (_finite(v) if isinstance(v, float) else v) for k, v in row.items()}
+        row = {k: (finite_or_none(v) if isinstance(v, float) else v) for k, v in row.items()}
         hazards.append(
             {
                 "contagion_type": contagion_type,
@@ -639,13 +639,6 @@ def _fitted_alpha(con: duckdb.DuckDBPyConnection, run_id: str, quantity: str) ->
         [run_id, quantity],
     ).fetchall()
     return float(rows[0][0]) if rows and rows[0][0] is not None else None
-
-
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _clean(value: Any) -> Any:

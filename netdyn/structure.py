@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from typing import Any
 
 import duckdb
@@ -37,6 +36,7 @@ from analytics.rich_club import rich_club
 from analytics.roles import roles_with_baseline
 from analytics.windows import WindowSpec
 from netdyn.projections import advance
+from netdyn.results import finite_or_none
 from netdyn.spreading import run_events, store_results
 
 __all__ = ["run_graph", "write_structure"]
@@ -146,14 +146,14 @@ def write_structure(
         fits.append(
             {
                 "method": model,
-                "quality": _finite(fit.rho),
+                "quality": finite_or_none(fit.rho),
                 "n_core": fit.n_core,
                 "n_actors": fit.n_vertices,
-                "p_value": _finite(fit.p_value),
+                "p_value": finite_or_none(fit.p_value),
                 "n_nulls": fit.n_nulls,
-                "null_mean": _finite(fit.null_rho_mean),
-                "null_sd": _finite(fit.null_rho_sd),
-                "z": _finite(fit.z),
+                "null_mean": finite_or_none(fit.null_rho_mean),
+                "null_sd": finite_or_none(fit.null_rho_sd),
+                "z": finite_or_none(fit.z),
                 "detail": json.dumps(
                     {
                         "n_edges": fit.n_edges,
@@ -212,19 +212,19 @@ def write_structure(
             {
                 "method": method,
                 "chosen_k": clustering.chosen_k,
-                "silhouette": _finite(clustering.silhouette),
+                "silhouette": finite_or_none(clustering.silhouette),
                 "n_nulls": s.get("n_nulls"),
-                "null_mean_silhouette": _finite(s.get("null_mean_silhouette")),
-                "null_sd_silhouette": _finite(s.get("null_sd_silhouette")),
+                "null_mean_silhouette": finite_or_none(s.get("null_mean_silhouette")),
+                "null_sd_silhouette": finite_or_none(s.get("null_sd_silhouette")),
                 "null_modal_k": s.get("null_modal_k"),
-                "null_share": _finite(s.get("null_share")),
-                "z_score": _finite(s.get("z_score")),
-                "p_value": _finite(s.get("p_value")),
+                "null_share": finite_or_none(s.get("null_share")),
+                "z_score": finite_or_none(s.get("z_score")),
+                "p_value": finite_or_none(s.get("p_value")),
                 "detail": json.dumps(
                     {
                         "betweenness": roles.betweenness,
                         "silhouette_by_k": {
-                            str(k): _finite(v) for k, v in clustering.silhouette_by_k.rows()
+                            str(k): finite_or_none(v) for k, v in clustering.silhouette_by_k.rows()
                         },
                         "describe": roles.baseline.describe(method) if s else None,
                     }
@@ -319,10 +319,3 @@ def _children(seed: int, n: int) -> list[Any]:
     import numpy as np
 
     return np.random.SeedSequence(seed).spawn(n)
-
-
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
