@@ -396,6 +396,64 @@ def compare(
     out.print(table)
 
 
+@app.command()
+def sweep(
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            help="A swept parameter and its values, NAME=V1,V2,... (repeatable): "
+            "branching_ratio, activity_exponent, attachment_offset, n_communities"
+        ),
+    ],
+    n_events: Annotated[int, typer.Option(help="About this many events per point")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Root seed (each point gets its own child)")] = 0,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the points on a Dask cluster: a scheduler address (tcp://host:8786), "
+            "or 'local' for a local cluster of two workers"
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Simulate the platform model at every point of a parameter grid, one Prefect task per
+    point, and store the statistics in sweep_results.
+
+    Example: netdyn sweep --vary branching_ratio=0.5,0.8,0.95 --vary activity_exponent=2,3
+
+    Example (on a Dask cluster): netdyn sweep --vary branching_ratio=0.5,0.9 --dask local
+    """
+    from flows.sweep import sweep_flow
+    from netdyn.errors import InvalidInputError
+
+    try:
+        axes: dict[str, list[float]] = {}
+        for item in vary:
+            name, sep, values = item.partition("=")
+            if not sep or not values:
+                raise InvalidInputError(
+                    f"--vary {item!r} must be NAME=V1,V2,..., e.g. branching_ratio=0.5,0.9"
+                )
+            try:
+                axes[name.strip()] = [float(v) for v in values.split(",")]
+            except ValueError as e:
+                raise InvalidInputError(f"--vary {item!r}: values must be numbers") from e
+        runner_flow = sweep_flow
+        if dask is not None:
+            from prefect_dask import DaskTaskRunner
+
+            runner = (
+                DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1})
+                if dask == "local"
+                else DaskTaskRunner(address=dask)
+            )
+            runner_flow = sweep_flow.with_options(task_runner=runner)
+        result = runner_flow(axes=axes, db=str(db_path(db)), n_events=n_events, seed=seed)
+    except NetDynError as e:
+        _fail(e)
+    out.print(f"sweep run {result['run_id']}: {result['n_points']} points in sweep_results")
+
+
 WaitOption = Annotated[
     float,
     typer.Option(help="Seconds to wait while another process is writing the database"),

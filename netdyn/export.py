@@ -55,6 +55,7 @@ PARTITIONED: dict[str, tuple[str, ...]] = {
     "role_fits": ("run_id",),
     "role_sizes": ("run_id",),
     "mesoscale_profiles": ("run_id",),
+    "sweep_results": ("run_id",),
 }
 _SINGLE = ("runs", "ingest_batches")
 

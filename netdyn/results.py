@@ -152,6 +152,7 @@ RESULT_TABLES: frozenset[str] = frozenset(
         "role_fits",
         "role_sizes",
         "mesoscale_profiles",
+        "sweep_results",
     }
 )
 

@@ -24,6 +24,7 @@ with result_runs as (
     union all select 'role_fits', run_id from role_fits
     union all select 'role_sizes', run_id from role_sizes
     union all select 'mesoscale_profiles', run_id from mesoscale_profiles
+    union all select 'sweep_results', run_id from sweep_results
 ),
 
 final as (
