@@ -128,8 +128,13 @@ def _kernel_plot(kernel: list[dict[str, Any]], beta: float | None) -> str | None
     a = np.array([p["attachment_rate"] for p in points], dtype=float)
     ax.loglog(k, a, "o", ms=3, color="#0969da", label="A(k) measured")
     if beta is not None and math.isfinite(beta):
-        ref = a[np.argsort(k)[len(k) // 2]] * (k / np.sort(k)[len(k) // 2]) ** beta
-        ax.loglog(k, ref, "-", color="#cf222e", lw=1, label=f"∝ k^{beta:.2f}")
+        # the line k^beta placed by least squares in log-log (the fit itself is on the
+        # cumulative kernel, see analytics.elites)
+        grid = np.sort(k)
+        level = np.mean(np.log(a) - beta * np.log(k))
+        ax.loglog(
+            grid, np.exp(level) * grid**beta, "-", color="#cf222e", lw=1, label=f"∝ k^{beta:.2f}"
+        )
     ax.set_xlabel("degree k at t0")
     ax.set_ylabel("new links per node, A(k)")
     ax.legend(fontsize=8, frameon=False)
@@ -173,8 +178,21 @@ def _windows_plot(windows: list[dict[str, Any]]) -> str | None:
     ]
     for ax, (label, key) in zip(axes.flat, series, strict=True):
         values = [np.nan if w[key] is None else w[key] for w in windows]
-        ax.plot(t, values, "-o", ms=2, color="#0969da")
         ax.set_title(label, fontsize=9)
+        if all(np.isnan(v) for v in values):
+            ax.text(
+                0.5,
+                0.5,
+                "none in these data",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                fontsize=8,
+                color="#57606a",
+            )
+            ax.set_yticks([])
+            continue
+        ax.plot(t, values, "-o", ms=2, color="#0969da")
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
     fig.tight_layout()
     return png(fig)
