@@ -9,9 +9,9 @@ Builds the run's interaction graph from the ``proj_interactions`` projection (as
   configuration-model nulls;
 * structural roles (k-means and Gaussian mixture, k by silhouette) and the same procedure on
   degree-preserving nulls (:mod:`analytics.roles`);
-* modularity, core-periphery strength and global reaching centrality per community, for the
-  whole run and per time window, as z-scores against size-matched nulls
-  (:mod:`analytics.hierarchy`).
+* modularity, core-periphery strength and global reaching centrality per community (the whole
+  network when the events name no community), for the whole run and per time window, as
+  z-scores against size-matched nulls (:mod:`analytics.hierarchy`).
 
 All tables are replaced for the run in one transaction (:func:`netdyn.spreading.store_results`).
 
@@ -54,6 +54,8 @@ EXACT_BETWEENNESS_MAX_ACTORS = 2_000
 BETWEENNESS_PIVOTS = 200
 #: Points the silhouette is computed on (a seeded subsample above it).
 SILHOUETTE_SAMPLE = 2_000
+#: The community name under which a log without venues is profiled as one network.
+WHOLE_NETWORK = "(whole network)"
 #: Default windows of the per-window community profiles.
 WEEKLY = WindowSpec.parse("7d")
 
@@ -253,6 +255,9 @@ def write_structure(
         run_id,
         columns=("kind", "actor_id", "target_actor_id", "community", "occurred_at", "attributes"),
     )
+    if events.height and events["community"].null_count() == events.height:
+        # no venues in these data (an e-mail or message log): profile the whole network
+        events = events.with_columns(community=pl.lit(WHOLE_NETWORK))
     profiles = [
         community_profiles(
             events,
