@@ -15,7 +15,7 @@ import secrets
 import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
@@ -188,11 +188,18 @@ def finish_run(
 
 @dataclass
 class RecordedRun:
-    """A run in progress: its id, the event-log watermark it started at, its report."""
+    """A run in progress: its id, the event-log watermark it started at, its report.
+
+    The block may append to ``sources`` (recorded at the end when ``sources_grow``) and put
+    results that are parameters of what was made (e.g. fitted model parameters) in
+    ``parameters_update``; they are merged into ``runs.parameters`` when the run completes.
+    """
 
     run_id: str
     watermark: int
     report_path: str | None = None
+    sources: list[str] = field(default_factory=list)
+    parameters_update: dict[str, Any] = field(default_factory=dict)
 
 
 @contextmanager
@@ -225,23 +232,36 @@ def recorded_run(
         ).fetchall()[0][0]
     finally:
         con.close()
-    run = RecordedRun(run_id, watermark)
-    end_sources = list(sources) if sources_grow else None
+    run = RecordedRun(run_id, watermark, sources=list(sources))
     try:
         yield run
     except BaseException as e:
         con = connect(db)
         try:
             finish_run(
-                con, run_id, status="failed", error=str(e) or type(e).__name__, sources=end_sources
+                con,
+                run_id,
+                status="failed",
+                error=str(e) or type(e).__name__,
+                sources=run.sources if sources_grow else None,
             )
         finally:
             con.close()
         raise
     con = connect(db)
     try:
+        if run.parameters_update:
+            merged = {**parameters, **run.parameters_update}
+            con.execute(
+                "update runs set parameters = ? where run_id = ?",
+                [json.dumps(merged, default=str, sort_keys=True), run_id],
+            )
         finish_run(
-            con, run_id, status="completed", report_path=run.report_path, sources=end_sources
+            con,
+            run_id,
+            status="completed",
+            report_path=run.report_path,
+            sources=run.sources if sources_grow else None,
         )
     finally:
         con.close()
