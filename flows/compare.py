@@ -41,10 +41,14 @@ def compare_flow(
     n_bootstrap: int = 200,
     seed: int = 0,
     window: str = "1d",
+    cp_nulls: int = 100,
+    role_nulls: int = 10,
+    mesoscale_nulls: int = 20,
 ) -> dict:
     """Analyse each of ``sources`` in a run of its own, then compare them (the first is the
     reference) in a compare run: ``comparison_statistics``, ``comparison_distances`` and a
-    report ``<reports_dir>/<run_id>.html`` with overlaid CCDFs.
+    report ``<reports_dir>/<run_id>.html`` with overlaid CCDFs. The null counts are passed to
+    each analysis (:func:`flows.analyze.analyze_flow`).
 
     Raises
     ------
@@ -64,6 +68,9 @@ def compare_flow(
             n_bootstrap=n_bootstrap,
             seed=seed,
             window=window,
+            cp_nulls=cp_nulls,
+            role_nulls=role_nulls,
+            mesoscale_nulls=mesoscale_nulls,
         )
         analyses[source] = result["run_id"]
     parameters = {"sources": distinct, "analyses": analyses, "n_bootstrap": n_bootstrap}

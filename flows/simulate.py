@@ -12,7 +12,7 @@ from netdyn.db import connect
 from netdyn.runs import recorded_run
 from sim.platform import MODEL, PlatformParams, simulate_platform
 
-__all__ = ["simulate_flow", "null_replay_flow"]
+__all__ = ["simulate_flow", "null_replay_flow", "calibrated_flow"]
 
 
 @task(cache_policy=NONE)
@@ -119,3 +119,64 @@ def null_replay_flow(
         batch = replay_and_append(db, source, model, seed)
     get_run_logger().info("replayed %s under %s as %s: %s", source, model, label, batch)
     return {"run_id": run.run_id, "model": model, "seed": seed, **batch}
+
+
+@task(cache_policy=NONE)
+def calibrate_and_append(db: str, source: str, seed: int) -> dict:
+    """Estimate the branching model from ``source`` and append a synthetic log of its size."""
+    from netdyn.errors import InvalidInputError
+    from netdyn.eventlog import read_events
+    from sim.branching import calibrate, iter_branching_chunks
+
+    con = connect(db)
+    try:
+        events = read_events(con, sources=[source])
+        if events.height == 0:
+            raise InvalidInputError(f"no events with source {source!r} in {db}; nothing to fit")
+        calibration = calibrate(events, seed=seed)
+        del events
+        params = calibration.params
+        totals = {"n_read": 0, "n_inserted": 0, "n_duplicate": 0, "n_quarantined": 0}
+        for chunk in iter_branching_chunks(params):
+            batch = asdict(
+                ingest_chunk(con, chunk, source=params.source_label, reader="sim:branching")
+            )
+            for key in totals:
+                totals[key] += batch[key]
+        return {
+            "label": params.source_label,
+            "params": asdict(params),
+            "diagnostics": calibration.diagnostics,
+            **totals,
+        }
+    finally:
+        con.close()
+
+
+@flow(name="netdyn-calibrated-simulation")
+def calibrated_flow(db: str = "netdyn.duckdb", source: str = "", seed: int = 0) -> dict:
+    """Fit the branching platform model (:mod:`sim.branching`) to the events of ``source``
+    and append a synthetic log of the same size under ``sim:branching:<hash>``.
+
+    The estimated parameters and how each was estimated are stored in ``runs.parameters``.
+
+    Returns
+    -------
+    dict
+        ``label``, ``run_id``, ``params``, ``diagnostics`` and the batch counts.
+    """
+    with recorded_run(
+        db,
+        flow="simulate",
+        parameters={"model": "branching", "calibrated_from": source, "seed": seed},
+        sources=[],
+        sources_grow=True,
+    ) as run:
+        result = calibrate_and_append(db, source, seed)
+        run.sources.append(result["label"])
+        run.parameters_update = {
+            "params": result["params"],
+            "diagnostics": result["diagnostics"],
+        }
+    get_run_logger().info("calibrated %s from %s: %s", result["label"], source, result["params"])
+    return {"run_id": run.run_id, **result}

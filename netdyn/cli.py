@@ -320,6 +320,13 @@ def simulate(
         ),
     ] = None,
     replay: Annotated[str | None, typer.Option(help="Source label to replay under --null")] = None,
+    calibrate_from: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead, fit the branching platform model to this source label and "
+            "append a synthetic log of its size (label sim:branching:<hash>)"
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Simulate a MoltBook-like platform into the event log (label sim:platform:<hash>), or
@@ -328,8 +335,26 @@ def simulate(
     Example: netdyn simulate --n-events 20000 --seed 7
 
     Example: netdyn simulate --null link_shuffle --replay twitter15-16 --seed 1
+
+    Example: netdyn simulate --calibrate-from twitter15-16 --seed 1
     """
-    from flows.simulate import null_replay_flow, simulate_flow
+    from flows.simulate import calibrated_flow, null_replay_flow, simulate_flow
+
+    if calibrate_from is not None:
+        try:
+            result = calibrated_flow(db=str(db_path(db)), source=calibrate_from, seed=seed)
+        except NetDynError as e:
+            _fail(e)
+        params = ", ".join(
+            f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in result["params"].items()
+            if k in ("n_actors", "n_roots", "branching_ratio", "activity_exponent")
+        )
+        out.print(
+            f"calibrated [bold]{escape(result['label'])}[/] from {escape(calibrate_from)} "
+            f"({escape(params)}): {result['n_inserted']:,} events inserted"
+        )
+        return
 
     if (null is None) != (replay is None):
         _fail(ValueError("give --null MODEL and --replay SOURCE together"))
@@ -366,6 +391,9 @@ def compare(
     n_bootstrap: BootstrapOption = 200,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap")] = 0,
     window: WindowOption = "1d",
+    cp_nulls: CpNullsOption = 100,
+    role_nulls: RoleNullsOption = 10,
+    mesoscale_nulls: MesoNullsOption = 20,
     db: DbOption = None,
     reports: ReportsOption = None,
 ) -> None:
@@ -386,6 +414,9 @@ def compare(
             n_bootstrap=n_bootstrap,
             seed=seed,
             window=window,
+            cp_nulls=cp_nulls,
+            role_nulls=role_nulls,
+            mesoscale_nulls=mesoscale_nulls,
         )
     except NetDynError as e:
         _fail(e)

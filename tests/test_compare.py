@@ -15,7 +15,13 @@ def test_compare_against_null_replays(prefect_harness, tmp_path):
     shuffled = null_replay_flow(db=db, source=real, model="timestamp_shuffle", seed=1)["label"]
     rewired = null_replay_flow(db=db, source=real, model="link_shuffle", seed=1)["label"]
     result = compare_flow(
-        sources=[real, shuffled, rewired], db=db, reports_dir=str(tmp_path), n_bootstrap=0
+        sources=[real, shuffled, rewired],
+        db=db,
+        reports_dir=str(tmp_path),
+        n_bootstrap=0,
+        cp_nulls=5,
+        role_nulls=1,
+        mesoscale_nulls=2,
     )
     con = connect(db, read_only=True)
     distances = {
@@ -51,3 +57,27 @@ def test_compare_against_null_replays(prefect_harness, tmp_path):
     assert stats[f"{real}|n_actors"] == stats[f"{shuffled}|n_actors"]
     html = Path(result["report"]).read_text(encoding="utf-8")
     assert real in html and "Kolmogorov" in html and html.count("<img") >= 5
+
+
+def test_calibrated_model_of_a_source_is_appended_with_its_parameters(prefect_harness, tmp_path):
+    import json
+
+    from flows.simulate import calibrated_flow
+
+    db = str(tmp_path / "cal.duckdb")
+    real = simulate_flow(db=db, n_events=3000, seed=2, n_actors=300)
+    fitted = calibrated_flow(db=db, source=real["label"], seed=1)
+    assert fitted["label"].startswith("sim:branching:")
+    # the platform was simulated with branching ratio 0.9: the fit sees it
+    assert abs(fitted["params"]["branching_ratio"] - 0.9) < 0.1, fitted["params"]
+    # the same number of threads; near-critical trees make the total size noisy
+    assert fitted["params"]["n_roots"] == 300
+    assert 0.5 * real["n_inserted"] < fitted["n_inserted"] < 2.0 * real["n_inserted"]
+    con = connect(db, read_only=True)
+    parameters, sources = con.execute(
+        "select parameters, sources from runs where run_id = ?", [fitted["run_id"]]
+    ).fetchall()[0]
+    con.close()
+    stored = json.loads(parameters)
+    assert stored["calibrated_from"] == real["label"] and "diagnostics" in stored
+    assert sources == [fitted["label"]]
