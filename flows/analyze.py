@@ -203,6 +203,17 @@ def analyze_flow(
     logger = get_run_logger()
     sources = _sources(db, sources)
     # fail on bad arguments before the run starts
+    for name, value, minimum in (
+        ("cp_nulls", cp_nulls, 0),
+        ("role_nulls", role_nulls, 1),
+        ("mesoscale_nulls", mesoscale_nulls, 2),
+        ("n_bootstrap", n_bootstrap, 0),
+        ("top_k", top_k, 1),
+    ):
+        if value < minimum:
+            raise InvalidInputError(
+                f"--{name.replace('_', '-')} must be at least {minimum}; got {value}"
+            )
     spec = WindowSpec.parse(window, window_step)
     content_params = ContentParams(n=ngram, min_adopters=min_adopters)
     parameters = {
