@@ -161,7 +161,12 @@ def write_structure(
                 "n_nulls": fit.n_nulls,
                 "null_mean": finite_or_none(fit.null_rho_mean),
                 "null_sd": finite_or_none(fit.null_rho_sd),
-                "z": finite_or_none(fit.z),
+                # a null sd at rounding level (every null refits to the same rho) makes z
+                # meaningless, not huge
+                "z": finite_or_none(fit.z)
+                if finite_or_none(fit.null_rho_sd) is not None
+                and fit.null_rho_sd > 1e-9 * max(abs(fit.null_rho_mean), 1e-12)
+                else None,
                 "detail": json.dumps(
                     {
                         "n_edges": fit.n_edges,
