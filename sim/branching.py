@@ -69,13 +69,11 @@ References
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
@@ -86,6 +84,7 @@ from analytics.cascades import CASCADE_KINDS, tree_depths
 from analytics.power_law import fit_power_law
 from ingest.canonical import EVENT_SCHEMA, Chunk, EventBuffer, sha256_text
 from netdyn.errors import InvalidInputError
+from sim._params import SimulationParams
 
 __all__ = [
     "MODEL",
@@ -122,7 +121,7 @@ _INT_FIELDS = ("n_actors", "n_roots", "n_communities", "max_cascade_size", "bloc
 
 
 @dataclass(frozen=True)
-class BranchingParams:
+class BranchingParams(SimulationParams):
     """Parameters of :func:`simulate_branching` (validated on construction).
 
     Attributes
@@ -164,6 +163,8 @@ class BranchingParams:
     seed : int
         Seed, ``≥ 0``; the same parameters give byte-identical events.
     """
+
+    model: ClassVar[str] = MODEL
 
     n_actors: int = 5_000
     n_roots: int = 10_000
@@ -279,20 +280,6 @@ class BranchingParams:
         if n_events < 1:
             raise InvalidInputError(f"n_events must be >= 1; got {n_events}")
         return cls(n_roots=max(1, round(n_events * (1.0 - ratio))), **kwargs)
-
-    def fingerprint(self) -> str:
-        """SHA-256 of the canonical JSON of the parameters (seed included)."""
-        return sha256_text([MODEL, json.dumps(asdict(self), sort_keys=True)])
-
-    @property
-    def source_label(self) -> str:
-        """``sim:branching:<first 10 hex digits of the fingerprint>``: stable per parameters."""
-        return f"sim:{MODEL}:{self.fingerprint()[:10]}"
-
-    @property
-    def uri(self) -> str:
-        """``sim:branching?<parameters>``, the batch uri of a whole simulated log."""
-        return f"sim:{MODEL}?{urlencode(asdict(self))}"
 
     @property
     def n_blocks(self) -> int:

@@ -37,15 +37,15 @@ References
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
+from typing import ClassVar
 
 import numpy as np
 
-from ingest.canonical import Chunk, EventBuffer, sha256_text
+from ingest.canonical import Chunk, EventBuffer
 from netdyn.errors import InvalidInputError
+from sim._params import SimulationParams
 
 __all__ = ["PlatformParams", "simulate_platform", "MODEL"]
 
@@ -54,7 +54,7 @@ MODEL = "platform"
 
 
 @dataclass(frozen=True)
-class PlatformParams:
+class PlatformParams(SimulationParams):
     """Parameters of :func:`simulate_platform` (all validated on construction).
 
     Attributes
@@ -82,6 +82,8 @@ class PlatformParams:
     seed : int
         Seed of the random generator; the same parameters and seed give identical events.
     """
+
+    model: ClassVar[str] = MODEL
 
     n_actors: int = 5_000
     n_posts: int = 10_000
@@ -148,19 +150,6 @@ class PlatformParams:
             raise InvalidInputError(f"n_events must be >= 1; got {n_events}")
         n_posts = max(1, round(n_events * (1.0 - ratio)))
         return cls(n_posts=n_posts, **kwargs)  # type: ignore[arg-type]
-
-    def fingerprint(self) -> str:
-        """SHA-256 of the canonical JSON of the parameters (seed included)."""
-        return sha256_text([MODEL, json.dumps(asdict(self), sort_keys=True)])
-
-    @property
-    def source_label(self) -> str:
-        """``sim:platform:<first 10 hex digits of the fingerprint>``: stable per parameters."""
-        return f"sim:{MODEL}:{self.fingerprint()[:10]}"
-
-    @property
-    def uri(self) -> str:
-        return f"sim:{MODEL}?{urlencode(asdict(self))}"
 
 
 def _activity_weights(rng: np.random.Generator, n: int, exponent: float) -> np.ndarray:
