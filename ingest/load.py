@@ -30,6 +30,7 @@ import polars as pl
 from ingest.canonical import EVENT_SCHEMA, Chunk, sha256_file
 from ingest.readers import ReaderSpec, StagedInput, get_reader
 from ingest.validate import validation_sql
+from netdyn import progress
 from netdyn.errors import InvalidInputError
 from netdyn.eventlog import BatchResult, append_staged, find_committed_batch
 
@@ -197,9 +198,9 @@ def ingest_unit(
             raise InvalidInputError(f"{unit} is not a file; the {spec.name} reader reads files")
         staged = StagedInput()
         try:
-            staged = spec.stage(con, unit)
-            return [
-                append_staged(
+            with progress.task(f"load {unit.name}", total=1) as bar:
+                staged = spec.stage(con, unit)
+                result = append_staged(
                     con,
                     source=source,
                     reader=spec.name,
@@ -208,20 +209,24 @@ def ingest_unit(
                     check_repeats=staged.check_repeats,
                     max_rejected_share=max_rejected_share,
                 )
-            ]
+                bar.advance()
+            return [result]
         finally:
             _drop_staged(con, staged.temporary)
-    results = [
-        ingest_chunk(
-            con,
-            chunk,
-            source=source,
-            reader=spec.name,
-            max_rejected_share=max_rejected_share,
-            force=force,
-        )
-        for chunk in spec.read(unit)
-    ]
+    results: list[BatchResult] = []
+    with progress.task(f"load {unit.name} (batches)") as bar:
+        for chunk in spec.read(unit):
+            results.append(
+                ingest_chunk(
+                    con,
+                    chunk,
+                    source=source,
+                    reader=spec.name,
+                    max_rejected_share=max_rejected_share,
+                    force=force,
+                )
+            )
+            bar.advance()
     if content_hash is not None and any(r.uri != str(unit.resolve()) for r in results):
         # the file was appended as several batches (blocks of a large NDJSON file): once all
         # of them are in, record the whole file's hash so the next ingest skips it unread
@@ -279,7 +284,7 @@ def ingest_path(
         raise InvalidInputError(f"path {p} does not exist; pass the file or folder to ingest")
     source = label or spec.default_label(p)
     results: list[BatchResult] = []
-    for unit in spec.inputs(p):
+    for unit in progress.track(spec.inputs(p), f"ingest {p.name}"):
         results.extend(
             ingest_unit(
                 con, spec, unit, source=source, max_rejected_share=max_rejected_share, force=force

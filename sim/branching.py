@@ -70,7 +70,7 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -83,6 +83,7 @@ from scipy.special import xlogy
 from analytics.cascades import CASCADE_KINDS, tree_depths
 from analytics.power_law import fit_power_law
 from ingest.canonical import EVENT_SCHEMA, Chunk, EventBuffer, sha256_text
+from netdyn import progress
 from netdyn.errors import InvalidInputError
 from sim._params import SimulationParams
 
@@ -445,7 +446,7 @@ def _block(p: BranchingParams, world: _World, block: int) -> dict[str, np.ndarra
     }
 
 
-def _frame(p: BranchingParams, world: _World, blocks: range) -> pl.DataFrame:
+def _frame(p: BranchingParams, world: _World, blocks: Iterable[int]) -> pl.DataFrame:
     """Canonical rows of the threads of ``blocks``, in time order."""
     numeric = pl.concat([pl.DataFrame(_block(p, world, b)) for b in blocks])
     numeric = numeric.sort("_t_us", maintain_order=True)
@@ -532,7 +533,8 @@ def simulate_branching(params: BranchingParams) -> Chunk:
     """
     world = _world(params)
     chunk = Chunk(uri=params.uri, content_hash=params.fingerprint())
-    chunk.rows.add_frame(_frame(params, world, range(params.n_blocks)))
+    blocks = progress.track(range(params.n_blocks), f"simulate {MODEL} (blocks)")
+    chunk.rows.add_frame(_frame(params, world, blocks))
     return chunk
 
 
@@ -572,7 +574,7 @@ def iter_branching_chunks(params: BranchingParams, *, blocks_per_chunk: int = 1)
         raise InvalidInputError(f"blocks_per_chunk must be >= 1; got {blocks_per_chunk}")
     world = _world(params)
     n_chunks = -(-params.n_blocks // blocks_per_chunk)
-    for c in range(n_chunks):
+    for c in progress.track(range(n_chunks), f"simulate {MODEL} (chunks)"):
         blocks = range(c * blocks_per_chunk, min((c + 1) * blocks_per_chunk, params.n_blocks))
         chunk = Chunk(
             uri=f"{params.uri}&chunk={c}&blocks_per_chunk={blocks_per_chunk}",

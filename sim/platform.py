@@ -44,6 +44,7 @@ from typing import ClassVar
 import numpy as np
 
 from ingest.canonical import Chunk, EventBuffer
+from netdyn import progress
 from netdyn.errors import InvalidInputError
 from sim._params import SimulationParams
 
@@ -223,7 +224,7 @@ def simulate_platform(params: PlatformParams) -> Chunk:
         return int(urn[int(u - total_attract)])
 
     records: list[tuple[float, str, str, int, str | None, int | None, int, int]] = []
-    for i in range(params.n_posts):
+    for i in progress.track(range(params.n_posts), f"simulate {MODEL} (posts)", every=1024):
         post_id = f"p{i}"
         author = int(posters[i])
         records.append((post_times[i], post_id, "post", author, None, None, 0, i))

@@ -96,6 +96,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.canonical import Chunk, parse_timestamp, sha256_file
+from netdyn import progress
 from netdyn.errors import InvalidInputError, UnknownFormatError
 
 __all__ = ["read", "LINES_PER_CHUNK"]
@@ -176,7 +177,7 @@ def read(path: str | Path, *, lines_per_chunk: int | None = None) -> Iterator[Ch
             )
         return (
             chunk
-            for file in files
+            for file in progress.track(files, f"read {resolved.name} (files)")
             for chunk in _read_unit(file, single=False, lines_per_chunk=lines_per_chunk)
         )
     return _read_unit(resolved, single=True, lines_per_chunk=lines_per_chunk)

@@ -84,6 +84,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.canonical import Chunk, parse_timestamp, sha256_file
+from netdyn import progress
 from netdyn.errors import InvalidInputError, UnknownFormatError
 
 __all__ = ["read"]
@@ -152,7 +153,7 @@ def read(path: str | Path) -> Iterator[Chunk]:
                 f"{resolved} holds none of {', '.join(FILE_NAMES)} (optionally .gz); "
                 f"pass the observatory export folder or one of its files; {_HINT}"
             )
-        return (_read_file(file) for file in files)
+        return (_read_file(file) for file in progress.track(files, f"read {resolved.name}"))
     return (_read_file(file) for file in [resolved])
 
 

@@ -96,6 +96,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.canonical import Chunk, sha256_file, sha256_text
+from netdyn import progress
 from netdyn.errors import InvalidInputError, UnknownFormatError
 
 __all__ = ["read"]
@@ -184,7 +185,7 @@ def _read_archive(path: Path) -> Chunk:
                 if match:
                     data = _member_bytes(archive, member)
                     labels[match.group(1)] = _parse_labels(chunk, member.name, data)
-            for member in trees:
+            for member in progress.track(trees, f"read {path.name} (trees)"):
                 _read_tree(chunk, member.name, _member_bytes(archive, member), labels)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
         # EOFError / zlib.error while opening: gzip data that ends early or is damaged, so
@@ -222,7 +223,7 @@ def _read_folder(folder: Path) -> Chunk:
         match = _LABEL_MEMBER.search(name)
         assert match is not None
         labels[match.group(1)] = _parse_labels(chunk, name, (base / name).read_bytes())
-    for name in trees:
+    for name in progress.track(trees, f"read {folder.name} (trees)"):
         _read_tree(chunk, name, (base / name).read_bytes(), labels)
     return chunk
 
