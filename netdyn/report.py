@@ -1,16 +1,35 @@
 """The analyst report: one self-contained HTML file per run (``reports/<run_id>.html``).
 
-Plots are PNGs embedded as base64 data URIs, so the file opens offline and can be mailed.
-All text that comes from the data (actor ids, community names, cascade ids) passes through
-Jinja2's HTML autoescaping.
+One section per analysis, each with its plots, tables and a verdict in plain words
+(:mod:`netdyn.report_text`): heavy tails (CCDFs with the fitted power law; Clauset, Shalizi &
+Newman 2009), cascades with drawings of the largest trees (:mod:`netdyn.report_trees`;
+Reingold & Tilford 1981; Goel et al. 2016), the interaction graph (coreness; Batagelj &
+Zaversnik 2003), content cascades, exposure and adoption, elites, time windows,
+core-periphery, roles and mesoscale structure (:mod:`netdyn.report_spreading`), the comparisons
+with synthetic logs that involve the run (:mod:`netdyn.compare`), and an appendix with the
+methods and their papers, the parameters, the data fingerprint and the package versions.
+
+Plots are PNGs embedded as base64 data URIs and the page loads nothing else (no fonts, styles
+or scripts from elsewhere), so the file opens offline and can be mailed. All text that comes
+from the data (actor ids, community names, cascade ids, content, source labels) passes through
+Jinja2's HTML autoescaping, and is drawn in plots as plain text (never parsed as mathtext).
+
+References
+----------
+.. [1] Clauset, A., Shalizi, C. R., & Newman, M. E. J. (2009). Power-law distributions in
+   empirical data. *SIAM Review*, 51(4), 661–703.
+.. [2] Goel, S., Anderson, A., Hofman, J., & Watts, D. J. (2016). The structural virality of
+   online diffusion. *Management Science*, 62(1), 180–196.
+.. [3] Batagelj, V., & Zaversnik, M. (2003). An O(m) algorithm for cores decomposition of
+   networks. arXiv:cs/0310049.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import math
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +39,27 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from scipy.special import zeta
 
-from netdyn.report_spreading import spreading_context, structure_context
+from netdyn.compare import comparison_summary
+from netdyn.errors import InvalidInputError
+from netdyn.report_spreading import ccdf_points, png, spreading_context, structure_context
+from netdyn.report_text import (
+    METHODS,
+    cascades_verdict,
+    content_verdict,
+    flatten_parameters,
+    graph_verdict,
+    heavy_tails_verdict,
+    mesoscale_verdict,
+    quantity_words,
+    windows_verdict,
+)
+from netdyn.report_trees import draw_largest_trees
 from netdyn.results import FITTED_QUANTITIES, quantity_values
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["write_report", "verdict"]
+__all__ = ["write_report", "verdict", "SECTIONS"]
 
 _env = Environment(
     loader=PackageLoader("netdyn", "templates"),
@@ -80,19 +113,10 @@ def verdict(fit: dict[str, Any]) -> str:
     )
 
 
-def _png(fig: plt.Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def _ccdf_plot(values: np.ndarray, fit: dict[str, Any], quantity: str) -> str:
     """Log-log empirical CCDF with the fitted power law (discrete or continuous) over its tail."""
     fig, ax = plt.subplots(figsize=(4.2, 3.3))
-    x = np.sort(values)
-    unique, first = np.unique(x, return_index=True)
-    ccdf = 1.0 - first / x.size  # P(X >= value)
+    unique, ccdf = ccdf_points(values)  # P(X >= value), thinned to ~2000 points
     ax.loglog(unique, ccdf, "o", ms=3, color="#0969da", label="data")
     if fit["status"] == "ok":
         xmin, alpha = fit["xmin"], fit["alpha"]
@@ -108,7 +132,7 @@ def _ccdf_plot(values: np.ndarray, fit: dict[str, Any], quantity: str) -> str:
     ax.set_xlabel(quantity.replace("_", " "))
     ax.set_ylabel("P(X ≥ x)")
     ax.legend(fontsize=8, frameon=False)
-    return _png(fig)
+    return png(fig)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -117,7 +141,67 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str | Path) -> Path:
+def _sentence(text: str) -> str:
+    """A verdict fragment as a sentence: capital first letter, final full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _href(target: str | Path | None, folder: Path) -> str | None:
+    """A relative link from ``folder`` to an existing file, or None."""
+    if not target or not Path(target).exists():
+        return None
+    return Path(os.path.relpath(Path(target).resolve(), folder.resolve())).as_posix()
+
+
+def _comparisons(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    folder: Path,
+    known_reports: Mapping[str, str | Path],
+) -> list[dict[str, Any]]:
+    """The compare runs involving ``run_id``: link, role, and the verdict sentences."""
+    found = _rows(
+        con,
+        """
+        select c.run_id, any_value(c.source) as source, bool_or(c.is_reference) as is_reference,
+               any_value(r.report_path) as report_path, any_value(r.started_at) as started_at
+        from comparison_statistics as c left join runs as r on r.run_id = c.run_id
+        where c.analysis_run_id = ?
+        group by c.run_id order by started_at desc nulls last, c.run_id
+        """,
+        [run_id],
+    )
+    out = []
+    for f in found:
+        summary = comparison_summary(con, f["run_id"]).to_dicts()
+        reference = summary[0]["reference"] if summary else f["source"]
+        mine = summary if f["is_reference"] else [s for s in summary if s["source"] == f["source"]]
+        out.append(
+            {
+                "run_id": f["run_id"],
+                "href": _href(known_reports.get(f["run_id"]) or f["report_path"], folder),
+                "role": "reference" if f["is_reference"] else f"compared with {reference}",
+                "others": [s["source"] for s in summary if s["source"] != f["source"]]
+                + ([] if f["is_reference"] else [reference]),
+                "verdicts": [s["verdict"] for s in mine],
+            }
+        )
+    return out
+
+
+def write_report(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    reports_dir: str | Path,
+    *,
+    n_trees: int = 6,
+    max_tree_nodes: int = 2000,
+    known_reports: Mapping[str, str | Path] | None = None,
+) -> Path:
     """Write ``<reports_dir>/<run_id>.html`` for an analysis run.
 
     Parameters
@@ -128,20 +212,41 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
         The run (must exist in ``runs``).
     reports_dir : str or Path
         Folder for reports (created if missing).
+    n_trees : int, keyword-only, default 6
+        Largest cascade trees drawn.
+    max_tree_nodes : int, keyword-only, default 2000
+        Nodes drawn per tree at most (the first ones by delay after the root).
+    known_reports : mapping of run id to path, keyword-only, optional
+        Report files of compare runs not yet recorded in ``runs.report_path`` (a compare run
+        rewriting this report while it is still running), so the report can link to them.
 
     Returns
     -------
     Path
-        The report file.
+        The report file (one self-contained HTML page: the plots are data URIs).
 
     Raises
     ------
     KeyError
         If ``run_id`` is not in ``runs``.
+    InvalidInputError
+        If ``n_trees < 1`` or ``max_tree_nodes < 2``.
+
+    Notes
+    -----
+    Memory stays bounded on large runs: cascades, nodes and actors are counted in SQL; only
+    the values of each fitted quantity (for its CCDF), the selected tree nodes
+    (``n_trees * max_tree_nodes`` at most) and the top rows of each table reach Python.
     """
     runs = _rows(con, "select * from runs where run_id = ?", [run_id])
     if not runs:
         raise KeyError(f"no run {run_id!r} in runs")
+    if n_trees < 1 or max_tree_nodes < 2:
+        raise InvalidInputError(
+            f"n_trees must be >= 1 and max_tree_nodes >= 2; got {n_trees} and {max_tree_nodes}"
+        )
+    folder = Path(reports_dir)
+    folder.mkdir(parents=True, exist_ok=True)
     run = runs[0]
     run["sources"] = list(run["sources"] or [])
     sources = run["sources"]
@@ -168,25 +273,44 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
             {
                 "quantity": fit["quantity"],
                 "png": _ccdf_plot(values, fit, fit["quantity"]),
-                "caption": f"{fit['quantity'].replace('_', ' ')}: {fit['verdict']}",
+                "caption": f"{quantity_words(fit['quantity'])}: {fit['verdict']}",
             }
         )
+        del values
     stats = _rows(
         con,
         """
         select count(*) as n_cascades, max(size) as max_size, max(depth) as max_depth,
                avg(structural_virality) as mean_virality, sum(n_orphans) as n_orphans,
-               count(*) filter (where size > 1) as n_nontrivial
+               count(*) filter (where size > 1) as n_nontrivial,
+               median(size) filter (where size > 1) as median_size_nontrivial
         from cascades where run_id = ?
+        """,
+        [run_id],
+    )[0]
+    stats |= _rows(
+        con,
+        """
+        select count(*) filter (where depth >= 1) as n_replies,
+               count(*) filter (where depth = 1) as n_direct_replies
+        from cascade_nodes where run_id = ?
         """,
         [run_id],
     )[0]
     actors = _rows(
         con,
-        "select count(*) as n_actors, max(coreness) as max_core from actor_metrics "
-        "where run_id = ?",
+        """
+        select count(*) as n_actors, max(coreness) as max_core,
+               coalesce(sum(out_degree), 0) as n_edges,
+               count(*) filter (where in_degree = 0) as n_never_received
+        from actor_metrics where run_id = ?
+        """,
         [run_id],
     )[0]
+    actors["n_innermost"] = con.execute(
+        "select count(*) from actor_metrics where run_id = ? and coreness = ?",
+        [run_id, actors["max_core"]],
+    ).fetchall()[0][0]
     kinds = _rows(
         con,
         """
@@ -216,17 +340,28 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
         {"label": "mean structural virality", "value": _fmt(stats["mean_virality"], 2)},
         {"label": "max coreness", "value": _fmt(actors["max_core"])},
     ]
+    sp = spreading_context(con, run_id)
+    st = structure_context(con, run_id, sources)
+    trees = draw_largest_trees(con, run_id, n_trees=n_trees, max_nodes=max_tree_nodes)
+    involved = _comparisons(con, run_id, folder, known_reports or {})
+    verdicts = _section_verdicts(
+        fits=fits,
+        comparisons=comparisons,
+        cascade_stats=stats,
+        actors=actors,
+        sp=sp,
+        st=st,
+        involved=involved,
+    )
     html = _env.get_template("report.html.j2").render(
-        run=run
-        | {
-            "parameters": json.dumps(json.loads(run["parameters"] or "{}"), sort_keys=True),
-        },
+        run=run,
         relative_time=relative_time,
         cards=cards,
         fits=fits,
         comparisons=comparisons,
         ccdf_plots=plots,
         cascade_stats=stats,
+        trees=trees,
         top_cascades=_rows(
             con,
             "select * from cascades where run_id = ? order by size desc, cascade_id limit 15",
@@ -264,15 +399,103 @@ def write_report(con: duckdb.DuckDBPyConnection, run_id: str, reports_dir: str |
             """,
             [sources],
         ),
-        sp=spreading_context(con, run_id),
-        st=structure_context(con, run_id, sources),
+        sp=sp,
+        st=st,
+        involved=involved,
+        verdicts=verdicts,
+        sections=SECTIONS,
+        methods=METHODS,
+        parameters=flatten_parameters(run["parameters"]),
+        packages=sorted(json.loads(run["package_versions"] or "{}").items()),
         fmt=_fmt,
         pct=_pct,
         pval=_pval,
         duration=_duration,
     )
-    folder = Path(reports_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{run_id}.html"
     path.write_text(html, encoding="utf-8")
     return path
+
+
+#: Report sections in order: (anchor, title). The template's h2 headings use the same titles.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("heavy-tails", "Heavy tails"),
+    ("cascades", "Cascades"),
+    ("interaction-graph", "Interaction graph"),
+    ("content", "Content cascades"),
+    ("exposure", "Exposure and adoption"),
+    ("elites", "Elites and concentration"),
+    ("over-time", "Over time"),
+    ("core-periphery", "Core and periphery"),
+    ("roles", "Structural roles"),
+    ("mesoscale", "Modular or hierarchical?"),
+    ("comparisons", "Real versus synthetic"),
+)
+
+
+_ROLE_METHODS = {"kmeans": "k-means", "gmm": "Gaussian mixture"}
+
+
+def _section_verdicts(
+    *,
+    fits: list[dict[str, Any]],
+    comparisons: list[dict[str, Any]],
+    cascade_stats: dict[str, Any],
+    actors: dict[str, Any],
+    sp: dict[str, Any],
+    st: dict[str, Any],
+    involved: list[dict[str, Any]],
+) -> dict[str, str]:
+    """One plain-language verdict per section, keyed by the section's anchor."""
+    hazards = sp["hazards"]
+    activity = [c for c in sp["concentration"] if c["quantity"] == "activity"]
+    discrete = [f for f in st["fits"] if f["method"] == "discrete"] or st["fits"]
+    content_parameters = sp.get("content_parameters") or {}
+    if involved:
+        comparisons_text = " ".join(v for c in involved for v in c["verdicts"]) or (
+            f"This run takes part in {len(involved)} comparison(s); see below."
+        )
+    else:
+        comparisons_text = (
+            "No comparison with a synthetic or null-model log involves this run yet "
+            "(netdyn compare writes one, and this report then links to it)."
+        )
+    out = {
+        "heavy-tails": heavy_tails_verdict(fits, comparisons),
+        "cascades": cascades_verdict(cascade_stats),
+        "interaction-graph": graph_verdict(
+            {
+                "n_actors": actors["n_actors"],
+                "n_edges": actors["n_edges"],
+                "n_never_received": actors["n_never_received"],
+                "max_coreness": actors["max_core"],
+                "n_innermost": actors["n_innermost"],
+            }
+        ),
+        "content": content_verdict(
+            sp["content_kinds"], min_adopters=content_parameters.get("min_adopters")
+        )
+        if sp["content_kinds"]
+        else "No piece of content was used by several actors"
+        + ("." if sp["content_scanned"] else ": these events carry no text."),
+        "exposure": " ".join(
+            _sentence(f"{h['contagion_type'].replace('_', ' ')}: {h['verdict']}") for h in hazards
+        )
+        or "No exposure analysis for this run.",
+        "elites": " ".join([_sentence(f"Activity: {activity[0]['verdict']}")] if activity else [])
+        + " "
+        + _sentence(f"preferential attachment: {sp['kernel_verdict']}"),
+        "over-time": windows_verdict(sp["windows"])
+        + (" " + _sentence(sp["persistence_verdict"]) if sp["windows"] else ""),
+        "core-periphery": _sentence(f"{discrete[0]['method']} model: {discrete[0]['verdict']}")
+        if discrete
+        else "No core-periphery analysis for this run.",
+        "roles": " ".join(
+            _sentence(f"{_ROLE_METHODS.get(r['method'], r['method'])}: {r['verdict']}")
+            for r in st["role_fits"]
+        )
+        or "No role analysis (too few actors).",
+        "mesoscale": mesoscale_verdict(st["label_counts"]),
+        "comparisons": comparisons_text,
+    }
+    return {key: text.strip() for key, text in out.items()}

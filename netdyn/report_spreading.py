@@ -17,10 +17,12 @@ import duckdb
 import matplotlib
 import numpy as np
 
+from netdyn.errors import InvalidInputError
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["spreading_context", "png", "rows"]
+__all__ = ["spreading_context", "structure_context", "png", "rows", "ccdf_points"]
 
 
 def png(fig: plt.Figure) -> str:
@@ -29,6 +31,48 @@ def png(fig: plt.Figure) -> str:
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def ccdf_points(values: np.ndarray, *, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """The empirical CCDF P(X ≥ x) at the distinct values, thinned for plotting.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One value per observation (any order).
+    max_points : int, keyword-only, default 2000
+        At most about this many points are returned: all of them when there are fewer
+        distinct values, otherwise points spaced geometrically in rank from both ends (dense
+        in the head and in the tail, where a log-log plot needs them), always including the
+        smallest and the largest value.
+
+    Returns
+    -------
+    x, ccdf : numpy.ndarray
+        Distinct values (ascending) and the share of observations at least as large.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``max_points < 2``.
+
+    Examples
+    --------
+    >>> x, p = ccdf_points(np.array([1.0, 1.0, 2.0, 4.0]))
+    >>> x.tolist(), p.tolist()
+    ([1.0, 2.0, 4.0], [1.0, 0.5, 0.25])
+    """
+    if max_points < 2:
+        raise InvalidInputError(f"max_points must be >= 2; got {max_points}")
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    unique, first = np.unique(x, return_index=True)
+    ccdf = 1.0 - first / max(x.size, 1)
+    n = unique.size
+    if n > max_points:
+        ranks = np.geomspace(1, n, max_points // 2).round().astype(np.int64) - 1
+        keep = np.unique(np.concatenate([ranks, n - 1 - ranks]))
+        unique, ccdf = unique[keep], ccdf[keep]
+    return unique, ccdf
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -365,11 +409,13 @@ def spreading_context(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, 
     }
 
 
-def _coreness_plot(values: list[int]) -> str | None:
-    if not values:
+def _coreness_plot(histogram: list[dict[str, Any]]) -> str | None:
+    """Bar chart of actors per coreness, from ``(coreness, n)`` rows counted in SQL."""
+    if not histogram:
         return None
     fig, ax = plt.subplots(figsize=(4.2, 3.3))
-    k, counts = np.unique(np.asarray(values), return_counts=True)
+    k = np.array([h["coreness"] for h in histogram])
+    counts = np.array([h["n"] for h in histogram])
     ax.bar(k, counts, color="#0969da", width=0.8)
     ax.set_yscale("log")
     ax.set_xlabel("coreness (k-core index, total degree)")
@@ -455,7 +501,10 @@ def structure_context(
         if not _ok(f["quality"]):
             f["verdict"] = "not fitted (degenerate graph)"
             continue
-        text = f"fit quality ρ = {f['quality']:.3f}"
+        text = (
+            f"fit quality ρ = {f['quality']:.3f} (how closely the links follow the ideal pattern "
+            "of a tightly linked core and a periphery tied only to it; 1 = perfectly)"
+        )
         if f["method"] == "continuous" and not _ok(f["p_value"]):
             f["verdict"] = (
                 text + "; core scores per actor, not tested: degree-preserving nulls fit this "
@@ -471,21 +520,23 @@ def structure_context(
             text += (
                 f"; p = {f['p_value']:.3g} against {f['n_nulls']} configuration-model nulls{null}: "
                 + (
-                    "significant core-periphery structure beyond the degree sequence"
+                    "significant core-periphery structure beyond the degree sequence (random "
+                    "networks in which every actor keeps their number of contacts fit worse)"
                     if f["p_value"] < 0.05
-                    else "no core-periphery structure beyond what the degree sequence gives"
+                    else "no core-periphery structure beyond what the degree sequence gives "
+                    "(random networks in which every actor keeps their number of contacts fit "
+                    "as well)"
                 )
             )
         f["verdict"] = text
-    coreness_values = [
-        r["coreness_total"]
-        for r in rows(
-            con,
-            "select coreness_total from actor_structure where run_id = ? "
-            "and coreness_total is not null",
-            [run_id],
-        )
-    ]
+    coreness_histogram = rows(
+        con,
+        """
+        select coreness_total as coreness, count(*) as n from actor_structure
+        where run_id = ? and coreness_total is not null group by coreness_total order by 1
+        """,
+        [run_id],
+    )
     club = rows(con, "select * from rich_club where run_id = ? order by degree", [run_id])
     clubbed = [c for c in club if _ok(c["phi_normalized"]) and (c["n_actors_above"] or 0) >= 10]
     if clubbed:
@@ -507,14 +558,16 @@ def structure_context(
         r["betweenness"] = detail.get("betweenness")
         if _ok(r["silhouette"]) and _ok(r["null_mean_silhouette"]):
             r["verdict"] = (
-                f"{r['chosen_k']} roles, silhouette {r['silhouette']:.2f}; the degree "
-                f"sequence alone gives {r['null_mean_silhouette']:.2f} "
+                f"{r['chosen_k']} roles, silhouette {r['silhouette']:.2f} (how clearly actors "
+                "fall into separate groups: 1 = perfectly, 0 = not at all); random networks "
+                "with the same numbers of contacts per actor (degree sequence) give "
+                f"{r['null_mean_silhouette']:.2f} "
                 f"± {r['null_sd_silhouette'] or 0:.2f} "
                 f"({r['null_share']:.0%} of it)"
                 + (
-                    ", so the roles are mostly the shape of the degree distribution"
+                    ", so the roles mostly reflect how many contacts actors have"
                     if (r["null_share"] or 0) >= 0.9
-                    else ", so the roles carry structure beyond the degrees"
+                    else ", so the roles carry structure beyond the numbers of contacts"
                 )
             )
         else:
@@ -548,7 +601,7 @@ def structure_context(
     )
     return {
         "fits": fits,
-        "coreness_plot": _coreness_plot(coreness_values),
+        "coreness_plot": _coreness_plot(coreness_histogram),
         "adjacency_plot": _adjacency_plot(con, run_id, sources),
         "rich_club": club,
         "rich_club_verdict": rich_verdict,
