@@ -119,8 +119,9 @@ def quantity_values(con: duckdb.DuckDBPyConnection, quantity: Quantity, run_id: 
     ).fetchall()[0]
     params = {"run_id": run_id, "sources": list(sources or []), "watermark": watermark}
     used = {name: value for name, value in params.items() if f"${name}" in quantity.sql}
-    rows = con.execute(quantity.sql, used).fetchall()
-    return np.asarray([r[0] for r in rows], dtype=np.float64)
+    column = next(iter(con.execute(quantity.sql, used).fetchnumpy().values()))
+    # fetchnumpy gives a masked array where the query returns nulls: those become nan
+    return np.ma.filled(np.ma.asarray(column).astype(np.float64), np.nan)
 
 
 #: Tables keyed by run whose rows :func:`replace_run_rows` may replace.
