@@ -223,7 +223,15 @@ def connect(
             f"NETDYN_MEMORY_LIMIT={limit!r} is not a memory size; use e.g. 1.5GB or 800MB"
         ) from e
     if migrate_schema and not read_only:
-        migrate(con)
+        try:
+            migrate(con)
+            # the analyst views of sql/staging and sql/marts (a no-op when current)
+            from netdyn.sqlmodels import apply_models
+
+            apply_models(con)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 

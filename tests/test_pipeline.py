@@ -131,10 +131,14 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
     for query in readme_sql():
         con.execute(query).fetchall()
     tables = {
-        r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall()
     }
     con.close()
-    # the README's table reference documents exactly the tables the database has
+    # the README's table reference documents exactly the tables the database has (the
+    # analyst views of sql/staging and sql/marts are documented in docs/sql.md)
     assert readme_tables() == tables
 
 
