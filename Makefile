@@ -32,4 +32,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) reports netdyn.duckdb netdyn.duckdb.wal .pytest_cache .ruff_cache
+	rm -rf $(VENV) reports netdyn.duckdb netdyn.duckdb.wal netdyn.duckdb.watch-hashes.json .pytest_cache .ruff_cache

@@ -1,6 +1,15 @@
-"""The analyze flow: project cascades and actor metrics, fit power laws, write the report."""
+"""The analyze flow: project cascades and actor metrics, fit power laws, write the report.
+
+Every top-level run publishes its summary as Prefect artifacts under stable keys, so the
+versions of one key line up run after run in the UI (Artifacts → key): the markdown
+``netdyn-run-summary`` and the tables ``netdyn-powerlaw-fits`` and, for runs that load data,
+``netdyn-ingest-batches`` (:func:`publish_run_artifacts`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -8,6 +17,7 @@ from prefect.cache_policies import NONE
 
 from analytics.content_cascades import ContentParams
 from analytics.windows import WindowSpec
+from flows.ingest import batch_table, io_retry_options, plain_rows
 from netdyn.db import connect
 from netdyn.errors import InvalidInputError
 from netdyn.projections import advance_all
@@ -24,7 +34,126 @@ from netdyn.spreading import (
 )
 from netdyn.structure import write_structure
 
-__all__ = ["analyze_flow"]
+__all__ = [
+    "analyze_flow",
+    "check_analysis_options",
+    "publish_run_artifacts",
+    "fits_table",
+    "FIT_COLUMNS",
+    "SUMMARY_KEY",
+    "FITS_KEY",
+    "BATCHES_KEY",
+]
+
+#: Artifact keys (lowercase letters, digits and dashes, as Prefect requires).
+SUMMARY_KEY = "netdyn-run-summary"
+FITS_KEY = "netdyn-powerlaw-fits"
+BATCHES_KEY = "netdyn-ingest-batches"
+
+#: Columns of the ``netdyn-powerlaw-fits`` table artifact (as in ``powerlaw_fits``).
+FIT_COLUMNS = (
+    "run_id",
+    "quantity",
+    "status",
+    "n",
+    "n_tail",
+    "xmin",
+    "alpha",
+    "sigma",
+    "ks_distance",
+    "p_value",
+)
+
+
+def fits_table(run_id: str, fits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the ``netdyn-powerlaw-fits`` artifact: one per fitted quantity, plain JSON."""
+    return plain_rows(({**f, "run_id": run_id} for f in fits), FIT_COLUMNS)
+
+
+def publish_run_artifacts(
+    *,
+    title: str,
+    lines: Sequence[str] = (),
+    analysis: Mapping[str, Any] | None = None,
+    batches: Sequence[Mapping[str, Any]] | None = None,
+    description: str = "netdyn run summary",
+) -> None:
+    """Publish a run's summary as Prefect artifacts with stable keys.
+
+    Parameters
+    ----------
+    title : str
+        Heading of the markdown summary.
+    lines : sequence of str, keyword-only
+        Bullet points describing the load step (what was ingested, simulated or skipped).
+    analysis : mapping, optional, keyword-only
+        The result of :func:`analyze_flow`; its bullet points and power-law fits are
+        published (``netdyn-powerlaw-fits``). None when the run did not analyse.
+    batches : sequence of mapping, optional, keyword-only
+        Batch dicts (:class:`netdyn.eventlog.BatchResult` fields) to publish as
+        ``netdyn-ingest-batches``; None publishes no batch table, an empty list an empty one.
+    description : str, keyword-only
+        Description of the markdown artifact.
+
+    Notes
+    -----
+    Call it once per top-level flow run: nested flows are called with
+    ``publish_artifacts=False`` so that each key gets exactly one version per run.
+    """
+    markdown = f"# {title}\n\n" + "".join(f"* {line}\n" for line in lines)
+    if analysis is not None:
+        markdown += analysis["summary_markdown"]
+        create_table_artifact(
+            key=FITS_KEY,
+            table=fits_table(analysis["run_id"], analysis["fits"]),
+            description=f"Power-law fits of run {analysis['run_id']}",
+        )
+    if batches is not None:
+        create_table_artifact(
+            key=BATCHES_KEY, table=batch_table(batches), description=f"Batches of: {title}"
+        )
+    create_markdown_artifact(key=SUMMARY_KEY, markdown=markdown, description=description)
+
+
+def check_analysis_options(
+    *,
+    n_bootstrap: int,
+    top_k: int,
+    ngram: int,
+    min_adopters: int,
+    cp_nulls: int,
+    role_nulls: int,
+    mesoscale_nulls: int,
+    window: str,
+    window_step: str | None,
+    mesoscale_window: str,
+    n_jobs: int | None = None,
+) -> None:
+    """Refuse bad analysis options before anything runs (a flow that loads data first calls
+    it before loading, so bad options never leave data loaded and unanalysed).
+
+    Raises
+    ------
+    InvalidInputError
+        If a count is below its minimum, ``n_jobs`` is not None, -1 or >= 1, or a window or
+        the content parameters do not parse; the message names the option to change.
+    """
+    if n_jobs is not None and n_jobs != -1 and n_jobs < 1:
+        raise InvalidInputError(f"n_jobs must be >= 1, or -1 / None for every core; got {n_jobs}")
+    for name, value, minimum in (
+        ("cp_nulls", cp_nulls, 0),
+        ("role_nulls", role_nulls, 1),
+        ("mesoscale_nulls", mesoscale_nulls, 2),
+        ("n_bootstrap", n_bootstrap, 0),
+        ("top_k", top_k, 1),
+    ):
+        if value < minimum:
+            raise InvalidInputError(
+                f"--{name.replace('_', '-')} must be at least {minimum}; got {value}"
+            )
+    WindowSpec.parse(window, window_step)
+    WindowSpec.parse(mesoscale_window)
+    ContentParams(n=ngram, min_adopters=min_adopters)
 
 
 def _sources(db: str, sources: list[str] | None) -> list[str]:
@@ -48,7 +177,7 @@ def _sources(db: str, sources: list[str] | None) -> list[str]:
     return list(sources)
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, **io_retry_options())
 def projections_task(db: str) -> dict:
     """Advance every projection from its last consumed event to the log head."""
     con = connect(db)
@@ -137,6 +266,7 @@ def structure_task(
     mesoscale_nulls: int,
     mesoscale_window: str,
     seed: int,
+    n_jobs: int | None = None,
 ) -> dict:
     """Core-periphery (with its null test), structural roles and mesoscale profiles."""
     con = connect(db)
@@ -149,12 +279,13 @@ def structure_task(
             mesoscale_nulls=mesoscale_nulls,
             window=WindowSpec.parse(mesoscale_window),
             seed=seed,
+            n_jobs=n_jobs,
         )
     finally:
         con.close()
 
 
-@task(cache_policy=NONE, retries=1, retry_delay_seconds=2)
+@task(cache_policy=NONE, **io_retry_options())
 def report_task(db: str, run_id: str, reports_dir: str) -> str:
     con = connect(db)
     try:
@@ -179,6 +310,8 @@ def analyze_flow(
     role_nulls: int = 10,
     mesoscale_nulls: int = 20,
     mesoscale_window: str = "7d",
+    n_jobs: int | None = None,
+    publish_artifacts: bool = True,
 ) -> dict:
     """Analyse the events of ``sources`` (default: every source in the log) as one run.
 
@@ -194,26 +327,34 @@ def analyze_flow(
     ``role_nulls`` and ``mesoscale_nulls`` are the numbers of degree-preserving null graphs
     behind the core-periphery p-values, the role silhouette baseline and the community
     z-scores; ``mesoscale_window`` (tumbling) cuts time for the per-window community profiles.
+    ``n_jobs`` worker processes compute those nulls (None: one per core; 1: in this process,
+    much faster for small graphs, where starting workers costs more than the nulls; results
+    do not depend on it).
+    ``publish_artifacts`` publishes ``netdyn-run-summary`` and ``netdyn-powerlaw-fits``
+    (:func:`publish_run_artifacts`); a parent flow that publishes its own passes False.
 
     Returns
     -------
     dict
-        ``run_id``, ``report`` (path), ``sources``, and the counts of each step.
+        ``run_id``, ``report`` (path), ``sources``, the counts of each step, ``fits`` (one
+        dict per fitted quantity) and ``summary_markdown`` (the summary's bullet points).
     """
     logger = get_run_logger()
     sources = _sources(db, sources)
     # fail on bad arguments before the run starts
-    for name, value, minimum in (
-        ("cp_nulls", cp_nulls, 0),
-        ("role_nulls", role_nulls, 1),
-        ("mesoscale_nulls", mesoscale_nulls, 2),
-        ("n_bootstrap", n_bootstrap, 0),
-        ("top_k", top_k, 1),
-    ):
-        if value < minimum:
-            raise InvalidInputError(
-                f"--{name.replace('_', '-')} must be at least {minimum}; got {value}"
-            )
+    check_analysis_options(
+        n_bootstrap=n_bootstrap,
+        top_k=top_k,
+        ngram=ngram,
+        min_adopters=min_adopters,
+        cp_nulls=cp_nulls,
+        role_nulls=role_nulls,
+        mesoscale_nulls=mesoscale_nulls,
+        window=window,
+        window_step=window_step,
+        mesoscale_window=mesoscale_window,
+        n_jobs=n_jobs,
+    )
     spec = WindowSpec.parse(window, window_step)
     content_params = ContentParams(n=ngram, min_adopters=min_adopters)
     parameters = {
@@ -239,61 +380,45 @@ def analyze_flow(
         window_counts = windows_task(db, run_id, window, window_step, top_k)
         exposure = exposure_task(db, run_id)
         structure = structure_task(
-            db, run_id, cp_nulls, role_nulls, mesoscale_nulls, mesoscale_window, seed
+            db, run_id, cp_nulls, role_nulls, mesoscale_nulls, mesoscale_window, seed, n_jobs
         )
         report = run.report_path = report_task(db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)
-    create_table_artifact(
-        key="netdyn-powerlaw-fits",
-        table=[
-            {
-                k: f[k]
-                for k in (
-                    "quantity",
-                    "status",
-                    "n",
-                    "n_tail",
-                    "xmin",
-                    "alpha",
-                    "sigma",
-                    "ks_distance",
-                )
-            }
-            for f in fits
-        ],
-        description=f"Power-law fits of run {run_id}",
+    summary = (
+        f"* analysis run: `{run_id}`\n"
+        f"* sources: {', '.join(f'`{s}`' for s in sources)}\n"
+        f"* cascades: {cascade_counts['n_cascades']:,} "
+        f"(orphan events {cascade_counts['n_orphan_nodes']:,})\n"
+        f"* actors: {actor_counts['n_actors']:,}, edges: {actor_counts['n_edges']:,}\n"
+        f"* windows: {window_counts['n_windows']:,} ({spec.kind}, "
+        f"{spec.width_seconds:g} s)\n"
+        + f"* content cascades: {content_counts['n_cascades']:,}\n"
+        + "".join(
+            f"* core-periphery ({model}): rho {rho:.3g}, p {p:.3g}\n"
+            for model, (rho, p) in structure["core_periphery"].items()
+            if rho is not None and p is not None
+        )
+        + "".join(
+            f"* {kind}: hazard ratio per extra exposure {e['hazard_ratio']:.3g} "
+            f"({e['status']}, {e['n_adoptions']:,} adoptions)\n"
+            for kind, e in exposure.items()
+            if e["hazard_ratio"] is not None
+        )
+        + f"* report: `{report}`\n"
     )
-    create_markdown_artifact(
-        key="netdyn-run-summary",
-        markdown=(
-            f"# netdyn run `{run_id}`\n\n"
-            f"* sources: {', '.join(f'`{s}`' for s in sources)}\n"
-            f"* cascades: {cascade_counts['n_cascades']:,} "
-            f"(orphan events {cascade_counts['n_orphan_nodes']:,})\n"
-            f"* actors: {actor_counts['n_actors']:,}, edges: {actor_counts['n_edges']:,}\n"
-            f"* windows: {window_counts['n_windows']:,} ({spec.kind}, "
-            f"{spec.width_seconds:g} s)\n"
-            + f"* content cascades: {content_counts['n_cascades']:,}\n"
-            + "".join(
-                f"* core-periphery ({model}): rho {rho:.3g}, p {p:.3g}\n"
-                for model, (rho, p) in structure["core_periphery"].items()
-                if rho is not None and p is not None
-            )
-            + "".join(
-                f"* {kind}: hazard ratio per extra exposure {e['hazard_ratio']:.3g} "
-                f"({e['status']}, {e['n_adoptions']:,} adoptions)\n"
-                for kind, e in exposure.items()
-                if e["hazard_ratio"] is not None
-            )
-            + f"* report: `{report}`\n"
-        ),
-        description="netdyn analysis run summary",
-    )
-    return {
+    result = {
         "run_id": run_id,
         "report": report,
         "sources": sources,
         **cascade_counts,
         **actor_counts,
         "fits": fits,
+        "summary_markdown": summary,
     }
+    if publish_artifacts:
+        publish_run_artifacts(
+            title=f"netdyn run `{run_id}`",
+            analysis=result,
+            description="netdyn analysis run summary",
+        )
+    return result

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+from flows.ingest import io_retry_options
 from ingest.load import ingest_chunk
 from netdyn.db import connect
 from netdyn.runs import recorded_run
@@ -15,9 +16,13 @@ from sim.platform import MODEL, PlatformParams, simulate_platform
 __all__ = ["simulate_flow", "null_replay_flow", "calibrated_flow"]
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, **io_retry_options())
 def generate_and_append(db: str, params: dict) -> dict:
-    """Generate events from the platform model and append them as one batch."""
+    """Generate events from the platform model and append them as one batch.
+
+    Retried like an I/O task: the same parameters give the same events and content hash, so
+    a retry after a failed append stores the batch once.
+    """
     p = PlatformParams(**params)
     chunk = simulate_platform(p)
     con = connect(db)
