@@ -236,6 +236,25 @@ def _reader_options(pairs: list[str] | None, path: Path | None) -> dict[str, str
     return options or None
 
 
+def _key_values(pairs: list[str] | None, option: str) -> dict[str, str]:
+    """``NAME=VALUE`` pairs as a dict (later pairs win).
+
+    Raises
+    ------
+    InvalidInputError
+        If a pair has no ``=`` or no name.
+    """
+    values: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(
+                f"{option} {pair!r} must be NAME=VALUE, e.g. source=twitter15-16"
+            )
+        values[key.strip()] = value
+    return values
+
+
 # ------------------------------------------------------------------------ checks
 
 
@@ -1096,6 +1115,125 @@ def _when(iso: str | None) -> str:
     return "" if iso is None else iso.replace("T", " ")[:19]
 
 
+def _prefect_api_url() -> str | None:
+    """The Prefect API the process talks to (None: a temporary server per process)."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
+
+
+@app.command()
+@_handles_errors
+def serve(
+    watch: Annotated[
+        Path | None,
+        typer.Option(help="Folder to watch: each run ingests the files not yet in the log"),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help=f"Format of the watched files: {FORMATS}")
+    ] = None,
+    label: Annotated[str | None, typer.Option(help="Source label for the events")] = None,
+    cron: Annotated[
+        str | None,
+        typer.Option(help="Cron schedule, e.g. `*/15 * * * *` (default: hourly, `0 * * * *`)"),
+    ] = None,
+    interval: Annotated[
+        float | None, typer.Option(min=1, help="Instead of --cron, run every so many seconds")
+    ] = None,
+    timezone: Annotated[str, typer.Option(help="Time zone of the cron schedule")] = "UTC",
+    name: Annotated[str, typer.Option(help="Deployment name")] = "netdyn-scheduled",
+    pattern: Annotated[
+        list[str] | None,
+        typer.Option(help="Glob of the files to pick up (repeatable; default: the format's)"),
+    ] = None,
+    settle_seconds: Annotated[
+        float,
+        typer.Option(min=0, help="Leave files modified this recently for the next run"),
+    ] = 10.0,
+    option: OptionOption = None,
+    options_file: OptionsFileOption = None,
+    max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
+    n_events: Annotated[
+        int, typer.Option(min=1, help="Events to simulate when no folder is watched")
+    ] = 100_000,
+    seed: SeedOption = 0,
+    n_bootstrap: BootstrapOption = 200,
+    window: WindowOption = "1d",
+    window_step: WindowStepOption = None,
+    top_k: TopKOption = 10,
+    ngram: NgramOption = 3,
+    min_adopters: MinAdoptersOption = 2,
+    cp_nulls: CpNullsOption = 100,
+    role_nulls: RoleNullsOption = 10,
+    mesoscale_nulls: MesoNullsOption = 20,
+    db: DbOption = None,
+    reports: ReportsOption = None,
+) -> None:
+    r"""Serve the pipeline on a schedule through Prefect until stopped (Ctrl-C or SIGTERM).
+
+    Each scheduled run lists `--watch`, ingests only the files whose SHA-256 is not yet
+    in the log (hidden, `.part`/`.tmp` and just-modified files wait for the next run),
+    re-analyses the source if its events changed, writes a report and publishes its
+    summary as Prefect artifacts (`netdyn-run-summary`, `netdyn-powerlaw-fits`,
+    `netdyn-ingest-batches`, `netdyn-watched-files`). Without `--watch` it simulates
+    the default platform (after the first run, nothing new: the analysis is skipped).
+    Needs a Prefect server: `prefect server start`, then
+    `export PREFECT_API_URL=http://127.0.0.1:4200/api` (see `docs/deploy.md`).
+
+    **Examples**
+
+    ```
+    netdyn serve --watch inbox/ --source edgelist --cron "*/5 * * * *"
+    netdyn serve --watch inbox/ --source moltbook-api --interval 60 \
+      --cp-nulls 20 --role-nulls 2 --mesoscale-nulls 5
+    netdyn serve --cron "0 3 * * *"
+    ```
+    """
+    from flows.serve import serve as serve_flow
+
+    if (watch is None) != (source is None):
+        raise InvalidInputError(
+            "give both --watch FOLDER and --source FORMAT, or neither to serve the simulation"
+        )
+    if cron is not None and interval is not None:
+        raise InvalidInputError("give --cron or --interval, not both")
+    if not _prefect_api_url():
+        # a temporary server registers the deployment but never schedules a run
+        raise InvalidInputError(
+            "netdyn serve needs a Prefect server: start one with 'prefect server start' and "
+            "export PREFECT_API_URL=http://127.0.0.1:4200/api (see docs/deploy.md)"
+        )
+    options = _reader_options(option, options_file)
+    _check_window(window, window_step)
+    with _running():
+        serve_flow(
+            watch=None if watch is None else str(watch),
+            source_format=source,
+            label=label,
+            db=str(db_path(db)),
+            reports_dir=str(reports_dir(reports)),
+            cron=cron,
+            interval_seconds=interval,
+            timezone=timezone,
+            name=name,
+            patterns=pattern,
+            settle_seconds=settle_seconds,
+            options=options,
+            max_rejected_share=max_rejected_share,
+            n_events=n_events,
+            seed=seed,
+            n_bootstrap=n_bootstrap,
+            window=window,
+            window_step=window_step,
+            top_k=top_k,
+            ngram=ngram,
+            min_adopters=min_adopters,
+            cp_nulls=cp_nulls,
+            role_nulls=role_nulls,
+            mesoscale_nulls=mesoscale_nulls,
+        )
+
+
 @app.command()
 @_handles_errors
 def status(
@@ -1288,6 +1426,17 @@ def sql(
             help="`table` for reading (first 50 rows), `csv` or `json` (all rows) for scripts",
         ),
     ] = OutputFormat.table,
+    named: Annotated[
+        str | None,
+        typer.Option("--query", help="Run the named analyst query of `sql/queries`"),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="A parameter of `--query`, NAME=VALUE (repeatable)"),
+    ] = None,
+    list_named: Annotated[
+        bool, typer.Option("--list", help="List the named queries and their parameters")
+    ] = False,
     db: DbOption = None,
     wait: WaitOption = 10.0,
 ) -> None:
@@ -1306,18 +1455,47 @@ def sql(
     netdyn sql --format csv "select * from runs" > runs.csv
     echo "select kind, count(*) as n from events group by all" > q.sql
     netdyn sql --file q.sql --format json
+    netdyn sql --list
+    netdyn sql --query largest_cascades_in_window --param source=twitter15-16
     ```
+
+    The named queries (`sql/queries`, described in `docs/sql.md`) bind their parameters
+    as values, never as SQL text; the analyst views `stg_*` and `mart_*` can be queried
+    like tables.
     """
     import duckdb
     import polars as pl
 
-    text = _sql_text(query, file)
+    from netdyn.sqlmodels import list_queries, load_query, run_query
+
+    if list_named:
+        for q in list_queries():
+            params = " ".join(f"--param {k}={v}" for k, v in q.parameters.items())
+            out.print(f"[bold]{escape(q.name)}[/]  {escape(q.question)}")
+            if params:
+                out.print(f"    {escape(params)}", highlight=False)
+        return
+    if named is None:
+        if param:
+            raise InvalidInputError("--param goes with --query NAME; see netdyn sql --list")
+        text = _sql_text(query, file)
+    else:
+        if query is not None or file is not None:
+            raise InvalidInputError(
+                "give either SQL (an argument or --file) or --query NAME, not both"
+            )
+        load_query(named)  # unknown names fail before the database opens
+        values = _key_values(param, "--param")
     con = _open_read_only(db, wait)
     try:
-        _check_read_only(con, text)
+        if named is not None:
+            frame = run_query(con, named, values)
+        else:
+            _check_read_only(con, text)
         try:
-            relation = con.sql(text)
-            frame = None if relation is None else relation.pl()
+            if named is None:
+                relation = con.sql(text)
+                frame = None if relation is None else relation.pl()
         except duckdb.Error as e:
             message = str(e)
             if "read-only" in message or "read only" in message:

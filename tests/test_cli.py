@@ -543,3 +543,75 @@ def test_simulate_then_sql_and_status_via_environment(prefect_harness, tmp_path,
         ],
     )
     assert json.loads(counts.stdout) == [{"same": True}]
+
+
+def test_sql_runs_named_queries_with_bound_parameters(tmp_path):
+    db = _edge_db(tmp_path)
+    listed = runner.invoke(app, ["sql", "--list"])
+    assert listed.exit_code == 0 and "sources_overview" in listed.stdout
+    named = runner.invoke(
+        app,
+        ["sql", "--query", "sources_overview", "--param", "source=edgelist:m", "--format",
+         "json", "--db", str(db)],
+    )  # fmt: skip
+    assert named.exit_code == 0, named.output
+    (row,) = json.loads(named.stdout)
+    # 4 messages and 1 quarantined line, from 3 actors
+    assert (row["source"], row["n_events"], row["n_actors"], row["n_quarantined"]) == (
+        "edgelist:m",
+        4,
+        3,
+        1,
+    )
+    # a hostile value is a value: nothing matches, the log is intact
+    hostile = runner.invoke(
+        app,
+        ["sql", "--query", "sources_overview", "--param", "source=x'; drop table events; --",
+         "--format", "json", "--db", str(db)],
+    )  # fmt: skip
+    assert hostile.exit_code == 0 and json.loads(hostile.stdout) == []
+    count = runner.invoke(app, ["sql", "select count(*) as n from events", "--format", "json",
+                                "--db", str(db)])  # fmt: skip
+    assert json.loads(count.stdout) == [{"n": 4}]
+    for args, message in (
+        (["--query", "no_such_query"], "unknown query 'no_such_query'"),
+        (["--query", "most_active_actors", "--param", "nope=1"], "has no parameter 'nope'"),
+        (["--query", "most_active_actors", "--param", "source"], "must be NAME=VALUE"),
+        (["select 1", "--query", "most_active_actors"], "not both"),
+        (["select 1", "--param", "a=b"], "--param goes with --query"),
+    ):
+        failed = runner.invoke(app, ["sql", *args, "--db", str(db)])
+        assert failed.exit_code == 2 and message in failed.output, (args, failed.output)
+
+
+def test_serve_checks_its_call_then_hands_every_option_to_the_flow(tmp_path, monkeypatch):
+    import flows.serve
+    import netdyn.cli
+
+    calls: list[dict] = []
+    monkeypatch.setattr(flows.serve, "serve", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(netdyn.cli, "_prefect_api_url", lambda: None)
+    no_server = runner.invoke(app, ["serve"])
+    assert no_server.exit_code == 2 and "prefect server start" in no_server.output
+    monkeypatch.setattr(netdyn.cli, "_prefect_api_url", lambda: "http://127.0.0.1:4200/api")
+    for args, message in (
+        (["--watch", str(tmp_path)], "give both --watch FOLDER and --source FORMAT"),
+        (["--cron", "* * * * *", "--interval", "60"], "--cron or --interval, not both"),
+        (["--window", "1 fortnight"], "window"),
+    ):
+        failed = runner.invoke(app, ["serve", *args])
+        assert failed.exit_code == 2 and message in failed.output, (args, failed.output)
+    assert calls == []
+    served = runner.invoke(
+        app,
+        ["serve", "--watch", str(tmp_path), "--source", "edgelist", "--cron", "*/5 * * * *",
+         "--cp-nulls", "7", "--option", "delimiter=,", "--db", str(tmp_path / "x.duckdb"),
+         "--reports-dir", str(tmp_path / "r")],
+    )  # fmt: skip
+    assert served.exit_code == 0, served.output
+    (call,) = calls
+    assert call["watch"] == str(tmp_path) and call["source_format"] == "edgelist"
+    assert call["cron"] == "*/5 * * * *" and call["interval_seconds"] is None
+    assert call["cp_nulls"] == 7 and call["options"] == {"delimiter": ","}
+    assert call["db"] == str(tmp_path / "x.duckdb")
+    assert call["reports_dir"] == str(tmp_path / "r")
