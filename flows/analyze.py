@@ -36,6 +36,7 @@ from netdyn.structure import write_structure
 
 __all__ = [
     "analyze_flow",
+    "analysis_parameters",
     "check_analysis_options",
     "publish_run_artifacts",
     "fits_table",
@@ -294,6 +295,47 @@ def report_task(db: str, run_id: str, reports_dir: str) -> str:
         con.close()
 
 
+def analysis_parameters(
+    sources: Sequence[str],
+    *,
+    reports_dir: str = "reports",
+    n_bootstrap: int = 200,
+    seed: int = 0,
+    window: str = "1d",
+    window_step: str | None = None,
+    top_k: int = 10,
+    ngram: int = 3,
+    min_adopters: int = 2,
+    cp_nulls: int = 100,
+    role_nulls: int = 10,
+    mesoscale_nulls: int = 20,
+    mesoscale_window: str = "7d",
+) -> dict[str, Any]:
+    """The ``runs.parameters`` of an analysis with these options (defaults: those of
+    :func:`analyze_flow`): what decides its results, so two analyses of unchanged events
+    with equal parameters (``reports_dir`` aside) have equal results.
+
+    Raises
+    ------
+    InvalidInputError
+        If a window or the content parameters do not parse.
+    """
+    spec = WindowSpec.parse(window, window_step)
+    content_params = ContentParams(n=ngram, min_adopters=min_adopters)
+    return {
+        "sources": list(sources),
+        "reports_dir": reports_dir,
+        "n_bootstrap": n_bootstrap,
+        "seed": seed,
+        "window": spec.to_dict(),
+        "top_k": top_k,
+        "content": {k: v for k, v in content_params.to_dict().items() if k != "stopwords"}
+        | {"stopwords": f"{len(content_params.stopwords)} words (analytics.content_cascades)"},
+        "nulls": {"core_periphery": cp_nulls, "roles": role_nulls, "mesoscale": mesoscale_nulls},
+        "mesoscale_window": WindowSpec.parse(mesoscale_window).to_dict(),
+    }
+
+
 @flow(name="netdyn-analyze")
 def analyze_flow(
     db: str = "netdyn.duckdb",
@@ -355,20 +397,22 @@ def analyze_flow(
         mesoscale_window=mesoscale_window,
         n_jobs=n_jobs,
     )
+    parameters = analysis_parameters(
+        sources,
+        reports_dir=reports_dir,
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+        window=window,
+        window_step=window_step,
+        top_k=top_k,
+        ngram=ngram,
+        min_adopters=min_adopters,
+        cp_nulls=cp_nulls,
+        role_nulls=role_nulls,
+        mesoscale_nulls=mesoscale_nulls,
+        mesoscale_window=mesoscale_window,
+    )
     spec = WindowSpec.parse(window, window_step)
-    content_params = ContentParams(n=ngram, min_adopters=min_adopters)
-    parameters = {
-        "sources": sources,
-        "reports_dir": reports_dir,
-        "n_bootstrap": n_bootstrap,
-        "seed": seed,
-        "window": spec.to_dict(),
-        "top_k": top_k,
-        "content": {k: v for k, v in content_params.to_dict().items() if k != "stopwords"}
-        | {"stopwords": f"{len(content_params.stopwords)} words (analytics.content_cascades)"},
-        "nulls": {"core_periphery": cp_nulls, "roles": role_nulls, "mesoscale": mesoscale_nulls},
-        "mesoscale_window": WindowSpec.parse(mesoscale_window).to_dict(),
-    }
     with recorded_run(db, flow="analyze", parameters=parameters, sources=sources) as run:
         run_id = run.run_id
         projections_task(db)

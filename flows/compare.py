@@ -1,18 +1,67 @@
-"""The compare flow: analyse several sources one by one, then set their results side by side."""
+"""The compare flow: analyse several sources one by one (or reuse their analyses), then set
+their results side by side."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from flows.analyze import analyze_flow
+from flows.analyze import analysis_parameters, analyze_flow
 from netdyn.compare import write_compare_report, write_comparison
 from netdyn.db import connect
 from netdyn.errors import InvalidInputError
-from netdyn.runs import recorded_run
+from netdyn.runs import data_fingerprint, package_versions, recorded_run
 
-__all__ = ["compare_flow"]
+__all__ = ["compare_flow", "reusable_analysis"]
+
+
+def reusable_analysis(con: Any, source: str, parameters: dict[str, Any]) -> str | None:
+    """The newest completed analysis of exactly ``source`` whose results a new one would repeat.
+
+    That is an ``analyze`` run over ``[source]`` alone, completed, with the same
+    ``parameters`` as :func:`flows.analyze.analysis_parameters` gives (``reports_dir``
+    aside), the same data fingerprint as the source has now (no event appended since) and
+    the same package versions (netdyn's included). Every analysis is a function of the
+    events and the parameters (seeded), so its tables are what a new run would write.
+
+    Returns
+    -------
+    str or None
+        The run id, or None when no run qualifies.
+    """
+    _, fingerprint = data_fingerprint(con, [source])
+    wanted = json.loads(json.dumps({k: v for k, v in parameters.items() if k != "reports_dir"}))
+    rows = con.execute(
+        """
+        select run_id, parameters, package_versions from runs
+        where flow = 'analyze' and status = 'completed' and sources = [?]
+          and data_fingerprint = ?
+        order by finished_at desc
+        """,
+        [source, fingerprint],
+    ).fetchall()
+    versions = json.loads(json.dumps(package_versions()))
+    for run_id, stored, stored_versions in rows:
+        stored = json.loads(stored) if isinstance(stored, str) else stored
+        if isinstance(stored_versions, str):
+            stored_versions = json.loads(stored_versions)
+        same = {k: v for k, v in (stored or {}).items() if k != "reports_dir"} == wanted
+        if same and stored_versions == versions:
+            return run_id
+    return None
+
+
+@task(cache_policy=NONE)
+def find_reusable_task(db: str, source: str, parameters: dict[str, Any]) -> str | None:
+    con = connect(db)
+    try:
+        return reusable_analysis(con, source, parameters)
+    finally:
+        con.close()
 
 
 @task(cache_policy=NONE)
@@ -44,11 +93,14 @@ def compare_flow(
     cp_nulls: int = 100,
     role_nulls: int = 10,
     mesoscale_nulls: int = 20,
+    reuse: bool = True,
 ) -> dict:
     """Analyse each of ``sources`` in a run of its own, then compare them (the first is the
     reference) in a compare run: ``comparison_statistics``, ``comparison_distances`` and a
     report ``<reports_dir>/<run_id>.html`` with overlaid CCDFs. The null counts are passed to
-    each analysis (:func:`flows.analyze.analyze_flow`).
+    each analysis (:func:`flows.analyze.analyze_flow`). With ``reuse``, a source whose events
+    are unchanged since a completed analysis with the same options is not analysed again:
+    that run is compared (:func:`reusable_analysis`); ``reused`` in the result lists them.
 
     Raises
     ------
@@ -59,8 +111,20 @@ def compare_flow(
     if len(distinct) < 2:
         raise InvalidInputError("compare needs at least two distinct sources, e.g. REAL NULL")
     logger = get_run_logger()
-    analyses = {}
+    analyses, reused = {}, []
     for source in distinct:
+        if reuse:
+            options = dict(n_bootstrap=n_bootstrap, seed=seed, window=window, cp_nulls=cp_nulls)
+            options |= dict(role_nulls=role_nulls, mesoscale_nulls=mesoscale_nulls)
+            parameters = analysis_parameters([source], reports_dir=reports_dir, **options)
+            previous = find_reusable_task(db, source, parameters)
+            if previous is not None:
+                logger.info(
+                    "%s: reusing analyze run %s (same events, same options)", source, previous
+                )
+                analyses[source] = previous
+                reused.append(source)
+                continue
         result = analyze_flow(
             db=db,
             sources=[source],
@@ -73,7 +137,12 @@ def compare_flow(
             mesoscale_nulls=mesoscale_nulls,
         )
         analyses[source] = result["run_id"]
-    parameters = {"sources": distinct, "analyses": analyses, "n_bootstrap": n_bootstrap}
+    parameters = {
+        "sources": distinct,
+        "analyses": analyses,
+        "reused": reused,
+        "n_bootstrap": n_bootstrap,
+    }
     with recorded_run(db, flow="compare", parameters=parameters, sources=distinct) as run:
         counts = comparison_task(db, run.run_id, analyses)
         report = run.report_path = compare_report_task(db, run.run_id, reports_dir)
@@ -87,4 +156,10 @@ def compare_flow(
         ),
         description="netdyn comparison summary",
     )
-    return {"run_id": run.run_id, "analyses": analyses, "report": report, **counts}
+    return {
+        "run_id": run.run_id,
+        "analyses": analyses,
+        "reused": reused,
+        "report": report,
+        **counts,
+    }

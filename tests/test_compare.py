@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.compare import compare_flow
+from flows.analyze import analysis_parameters
+from flows.compare import compare_flow, reusable_analysis
 from flows.simulate import null_replay_flow, simulate_flow
 from netdyn.db import connect, invariant_violations
 
@@ -57,6 +58,24 @@ def test_compare_against_null_replays(prefect_harness, tmp_path):
     assert stats[f"{real}|n_actors"] == stats[f"{shuffled}|n_actors"]
     html = Path(result["report"]).read_text(encoding="utf-8")
     assert real in html and "Kolmogorov" in html and html.count("<img") >= 5
+
+    # comparing again with the same options reuses both analyses: no new analyze run
+    options = dict(n_bootstrap=0, cp_nulls=5, role_nulls=1, mesoscale_nulls=2)
+    again = compare_flow(sources=[real, shuffled], db=db, reports_dir=str(tmp_path), **options)
+    assert again["reused"] == [real, shuffled]
+    assert again["analyses"] == {s: result["analyses"][s] for s in (real, shuffled)}
+    con = connect(db)
+    n_analyses = con.execute("select count(*) from runs where flow = 'analyze'").fetchall()
+    assert n_analyses == [(3,)]
+    same = analysis_parameters([real], reports_dir="elsewhere", seed=0, window="1d", **options)
+    assert reusable_analysis(con, real, same) == result["analyses"][real]
+    # other options, or events appended since (a changed fingerprint), are not reused
+    assert reusable_analysis(con, real, same | {"nulls": {**same["nulls"], "roles": 2}}) is None
+    con.execute(
+        "update runs set data_fingerprint = 'changed' where run_id = ?", [result["analyses"][real]]
+    )
+    assert reusable_analysis(con, real, same) is None
+    con.close()
 
 
 def test_calibrated_model_of_a_source_is_appended_with_its_parameters(prefect_harness, tmp_path):
