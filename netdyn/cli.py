@@ -844,6 +844,13 @@ def compare(
     cp_nulls: CpNullsOption = 100,
     role_nulls: RoleNullsOption = 10,
     mesoscale_nulls: MesoNullsOption = 20,
+    reuse: Annotated[
+        bool,
+        typer.Option(
+            help="Reuse a completed analysis of a source whose events and options are "
+            "unchanged (`--no-reuse` analyses every source again)"
+        ),
+    ] = True,
     db: DbOption = None,
     reports: ReportsOption = None,
     wait: WaitOption = 10.0,
@@ -853,7 +860,9 @@ def compare(
     Writes `comparison_statistics` and `comparison_distances` (the KS distance of every
     heavy-tailed quantity against the first source) and a report with overlaid CCDFs.
     Typical pairs: a real source against its null-model replay or its calibrated
-    simulation (`netdyn simulate --null ... / --calibrate-from ...`).
+    simulation (`netdyn simulate --null ... / --calibrate-from ...`). A source analysed
+    before with the same options, whose events have not changed since, is not analysed
+    again: its run is reused (the table says which).
 
     **Examples**
 
@@ -887,10 +896,12 @@ def compare(
             cp_nulls=cp_nulls,
             role_nulls=role_nulls,
             mesoscale_nulls=mesoscale_nulls,
+            reuse=reuse,
         )
     table = Table(title=f"compare run {result['run_id']}", show_header=False)
     for label, run_id in result["analyses"].items():
-        table.add_row(escape(label), run_id)
+        note = " (reused)" if label in result.get("reused", []) else ""
+        table.add_row(escape(label), run_id + note)
     table.add_row("report", escape(result["report"]))
     out.print(table)
 

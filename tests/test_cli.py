@@ -267,7 +267,18 @@ def test_every_command_has_examples_that_parse():
     assert _examples(group.help)
     names = sorted(group.commands)
     assert names == sorted(
-        ["run", "ingest", "analyze", "simulate", "compare", "sweep", "status", "sql", "export"]
+        [
+            "run",
+            "ingest",
+            "analyze",
+            "simulate",
+            "compare",
+            "sweep",
+            "serve",
+            "status",
+            "sql",
+            "export",
+        ]
     )
     seen_commands = set()
     for name in names:
