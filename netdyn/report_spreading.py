@@ -272,14 +272,15 @@ def _hazard_verdict(h: dict[str, Any]) -> str:
 
 
 def _response_plot(curves: dict[str, list[dict[str, Any]]]) -> str | None:
-    if not any(curves.values()):
-        return None
+    curves = {
+        kind: [p for p in points if p["p_adopt"] is not None] for kind, points in curves.items()
+    }
+    curves = {kind: points for kind, points in curves.items() if points}
+    if not curves:
+        return None  # no exposure class with an adoption probability: nothing to draw
     fig, ax = plt.subplots(figsize=(4.6, 3.3))
     colors = ["#0969da", "#bf8700", "#8250df", "#1a7f37"]
     for i, (kind, points) in enumerate(sorted(curves.items())):
-        points = [p for p in points if p["p_adopt"] is not None]
-        if not points:
-            continue
         k = np.array([p["k"] for p in points], dtype=float) + 0.08 * i
         p = np.array([p["p_adopt"] for p in points])
         lo = np.array([q["ci_low"] for q in points])
