@@ -411,7 +411,7 @@ mesoscale_nulls, mesoscale_window, n_jobs
     else:
         lines.append(f"analysis skipped: no events with source `{label}` yet")
     logger.info(
-        "scheduled run of %s: %d new files, %d events inserted, analysis %s",
+        "scheduled run of %s: new files: %d, events inserted: %d, analysis %s",
         label,
         sum(f["status"] in {"ingested", "failed"} for f in files),
         sum(b["n_inserted"] for b in batches),
