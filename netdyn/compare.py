@@ -133,6 +133,11 @@ def run_statistics_of(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[
     add("n_actors", a.get("n"))
     add("n_edges", a.get("n_edges"))
     add("max_coreness", a.get("max_coreness"))
+    for f in rows(con, "select * from core_periphery_fits where run_id = ?", [run_id]):
+        # the Borgatti-Everett core: its share of the actors and the fit quality rho
+        n = a.get("n")
+        add(f"core_share:{f['method']}", f["n_core"] / n if n and f["n_core"] is not None else None)
+        add(f"core_periphery_rho:{f['method']}", f["quality"])
     for f in rows(con, "select * from powerlaw_fits where run_id = ? and status = 'ok'", [run_id]):
         q = f["quantity"]
         add(f"alpha:{q}", f["alpha"], f["alpha_ci_low"], f["alpha_ci_high"])
@@ -239,6 +244,8 @@ _MEASURE_ORDER = (
     "n_actors",
     "n_edges",
     "max_coreness",
+    "core_share",
+    "core_periphery_rho",
     "alpha",
     "xmin",
     "gof_p",

@@ -169,6 +169,7 @@ _ABSOLUTE_MEASURES = frozenset(
         "mean_jaccard_top_k",
         "mean_spearman_rho",
         "mean_window_reciprocity",
+        "core_periphery_rho",
     }
 )
 
@@ -182,6 +183,8 @@ _STATISTIC_WORDS = {
     "n_actors": "actors",
     "n_edges": "who-addressed-whom links",
     "max_coreness": "highest coreness (k-core index)",
+    "core_share": "share of actors in the Borgatti–Everett core ({q} model)",
+    "core_periphery_rho": "core-periphery fit quality ρ ({q} model)",
     "mean_window_reciprocity": "mean reciprocity per window",
     "alpha": "power-law exponent α of {q}",
     "xmin": "start of the power-law tail x_min of {q}",

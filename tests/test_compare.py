@@ -56,6 +56,18 @@ def test_compare_against_null_replays(prefect_harness, tmp_path):
     assert distances["cascade_size", rewired] > 0.3
     assert stats[f"{rewired}|max_cascade_size"] == 1.0
     assert stats[f"{real}|n_actors"] == stats[f"{shuffled}|n_actors"]
+    # the core share is the Borgatti-Everett core over the actors; a timestamp shuffle keeps
+    # the interaction graph, so the same seeded fit finds the same core
+    con = connect(db, read_only=True)
+    n_core, rho = con.execute(
+        "select n_core, quality from core_periphery_fits where run_id = ? and method = 'discrete'",
+        [result["analyses"][real]],
+    ).fetchall()[0]
+    con.close()
+    assert stats[f"{real}|core_share:discrete"] == n_core / stats[f"{real}|n_actors"] > 0
+    assert stats[f"{real}|core_periphery_rho:discrete"] == rho
+    for statistic in ("core_share:discrete", "core_periphery_rho:discrete"):
+        assert stats[f"{shuffled}|{statistic}"] == stats[f"{real}|{statistic}"]
     html = Path(result["report"]).read_text(encoding="utf-8")
     assert real in html and "Kolmogorov" in html and html.count("<img") >= 5
 
