@@ -45,7 +45,7 @@ bytes are ordinary non-word characters.
 Cascades (:func:`content_cascades`)
 -----------------------------------
 * Time: ``occurred_at`` (as epoch seconds) when present, otherwise ``seconds_since_root``
-  (both conventions as in :mod:`analytics.cascades`). Absolute and relative times are not
+  (both conventions as in :mod:`netdyn.analytics.cascades`). Absolute and relative times are not
   comparable, so pass events of one kind of source at a time. Events are ordered by time
   (missing times last), ties broken by ``event_seq``; when no event has a time, the order is
   ``event_seq`` and all times in the output are null.
@@ -75,7 +75,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from netdyn.errors import InvalidInputError
+from netdyn.core.errors import InvalidInputError
 
 __all__ = [
     "FEATURE_KINDS",

@@ -1,7 +1,7 @@
 """Core–periphery structure: k-cores and s-cores, and Borgatti–Everett fits with a test.
 
 Views of whether a network has a dense core and a sparse periphery, each with the check
-that the claim needs (the rich club is in :mod:`analytics.rich_club`):
+that the claim needs (the rich club is in :mod:`netdyn.analytics.rich_club`):
 
 * :func:`coreness` — the k-core index of every vertex (Seidman 1983; Batagelj & Zaversnik
   2003), by total, in- or out-degree on directed graphs, and its weighted generalisation, the
@@ -61,8 +61,8 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, minimize
 from threadpoolctl import threadpool_limits
 
-from analytics._igraph_random import igraph_seeded
-from netdyn.errors import InvalidInputError
+from netdyn.analytics._igraph_random import igraph_seeded
+from netdyn.core.errors import InvalidInputError
 
 __all__ = [
     "coreness",

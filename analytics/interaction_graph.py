@@ -3,7 +3,9 @@
 An edge runs from the actor of an event to its ``target_actor_id`` — the author of the item
 replied to, commented on or reshared, or the recipient of a message. Repeated interactions
 between the same ordered pair are one edge with ``weight`` = the number of interactions
-(aggregated source rows contribute their ``attributes.weight``).
+(aggregated source rows contribute their ``attributes.weight``). :func:`event_edges` keeps the
+interactions apart instead, one timestamped edge per event, for measures of growth in time
+(:mod:`netdyn.analytics.attachment_kernel`, :mod:`netdyn.analytics.friendship_paradox`).
 
 Conventions
 -----------
@@ -30,12 +32,15 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
+from netdyn.core.errors import InvalidInputError
+
 __all__ = [
     "INTERACTION_KINDS",
     "interaction_edges",
     "build_interaction_graph",
     "actor_metrics",
     "actor_metrics_from_edges",
+    "event_edges",
 ]
 
 #: Event kinds that make an edge actor → target_actor.
@@ -200,4 +205,48 @@ def actor_metrics_from_edges(edges: pl.DataFrame, activity: pl.DataFrame) -> pl.
             "coreness",
         )
         .sort("actor_id")
+    )
+
+
+def event_edges(events: pl.DataFrame, *, kinds: Iterable[str] = INTERACTION_KINDS) -> pl.DataFrame:
+    """Timestamped actor → target contact edges of canonical events.
+
+    Parameters
+    ----------
+    events : polars.DataFrame
+        Canonical events with ``kind``, ``actor_id``, ``target_actor_id``, ``occurred_at``.
+    kinds : iterable of str, default :data:`netdyn.analytics.interaction_graph.INTERACTION_KINDS`
+        Event kinds that are contacts.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per event of those kinds with both actors: ``source_actor_id``,
+        ``target_actor_id``, ``occurred_at`` (as in the events, possibly null), in the
+        events' order. Not aggregated: a repeated contact is another edge.
+
+    Raises
+    ------
+    InvalidInputError
+        If a column is missing.
+
+    Examples
+    --------
+    >>> ev = pl.DataFrame({"kind": ["post", "reply"], "actor_id": ["a", "b"],
+    ...                    "target_actor_id": [None, "a"], "occurred_at": [0.0, 5.0]})
+    >>> event_edges(ev).rows()
+    [('b', 'a', 5.0)]
+    """
+    needed = ("kind", "actor_id", "target_actor_id", "occurred_at")
+    missing = [c for c in needed if c not in events.columns]
+    if missing:
+        raise InvalidInputError(f"events lacks columns {missing}")
+    return events.filter(
+        pl.col("kind").is_in(sorted(set(kinds)))
+        & pl.col("actor_id").is_not_null()
+        & pl.col("target_actor_id").is_not_null()
+    ).select(
+        source_actor_id="actor_id",
+        target_actor_id="target_actor_id",
+        occurred_at="occurred_at",
     )

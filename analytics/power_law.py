@@ -22,7 +22,7 @@ no candidate is left that could be smaller.
 
 :func:`bootstrap_gof` tests the fit by the semi-parametric bootstrap of CSN section 4.1
 (re-estimating ``xmin`` in every resample), seeded per resample and spread over processes;
-the likelihood-ratio comparisons with other laws are in :mod:`analytics.power_law_compare`.
+the likelihood-ratio comparisons with other laws are in :mod:`netdyn.analytics.power_law_compare`.
 
 Conventions (see the Notes of :func:`fit_power_law`): the KS distance is the supremum over all
 ``x ≥ xmin`` of the distance between the empirical and fitted CDFs of the tail (CSN section 3.3),
@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from scipy.special import zeta
 
-from netdyn.errors import InvalidInputError
+from netdyn.core.errors import InvalidInputError
 
 __all__ = [
     "PowerLawFit",

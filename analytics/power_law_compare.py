@@ -1,7 +1,7 @@
 """Is it a power law? Likelihood-ratio tests against alternatives, and a verdict in words.
 
 Completes the procedure of Clauset, Shalizi & Newman (2009) begun in
-:mod:`analytics.power_law` (the fit, section 3; the bootstrap goodness of fit, section 4):
+:mod:`netdyn.analytics.power_law` (the fit, section 3; the bootstrap goodness of fit, section 4):
 :func:`compare_alternatives` fits each alternative by maximum likelihood to the same tail
 (``x ≥ xmin``) and compares it with the power law by Vuong's likelihood-ratio test (CSN
 section 5); :func:`verdict` states the outcome with CSN's rules.
@@ -22,7 +22,7 @@ normalised by their exact sums (a geometric series; a Lerch-type series
 ``Σ k**-alpha exp(−lambda k)``), while the lognormal and the stretched exponential, which
 have no closed-form sum, give each integer ``k`` the probability of ``[k − ½, k + ½)`` under
 the continuous law restricted to ``x ≥ xmin − ½`` (so it sums to one exactly). The power law
-itself is the exact zeta-normalised law of :func:`analytics.power_law.fit_power_law`.
+itself is the exact zeta-normalised law of :func:`netdyn.analytics.power_law.fit_power_law`.
 
 References
 ----------
@@ -46,8 +46,8 @@ from scipy import integrate, optimize
 from scipy.special import erfc, log_ndtr, zeta
 from scipy.stats import chi2
 
-from analytics.power_law import GofResult, PowerLawFit, _as_sample
-from netdyn.errors import InvalidInputError
+from netdyn.analytics.power_law import GofResult, PowerLawFit, _as_sample
+from netdyn.core.errors import InvalidInputError
 
 __all__ = [
     "Comparison",
@@ -124,7 +124,7 @@ def compare_alternatives(
         The sample the fit was made on.
     fit : PowerLawFit
         A fit with ``status == "ok"`` and no ``xmax``, from
-        :func:`analytics.power_law.fit_power_law` on ``values``. Its ``xmin``, ``alpha`` and
+        :func:`netdyn.analytics.power_law.fit_power_law` on ``values``. Its ``xmin``, ``alpha`` and
         ``discrete`` are used as they are; each alternative is fitted on the same tail.
     alternatives : sequence of str, default :data:`ALTERNATIVES`
         Which alternatives, in the order of the result.
@@ -162,7 +162,7 @@ def compare_alternatives(
     Examples
     --------
     >>> import numpy as np
-    >>> from analytics.power_law import fit_power_law
+    >>> from netdyn.analytics.power_law import fit_power_law
     >>> x = np.random.default_rng(1).exponential(10.0, 2000) + 1.0
     >>> fit = fit_power_law(x, discrete=False, xmin=1.0)
     >>> c = compare_alternatives(x, fit, alternatives=["exponential"])[0]
@@ -205,7 +205,7 @@ def verdict(
     fit : PowerLawFit
         The fit.
     gof : GofResult or None
-        Its bootstrap test (:func:`analytics.power_law.bootstrap_gof`); ``None`` if not run.
+        Its bootstrap test (:func:`netdyn.analytics.power_law.bootstrap_gof`); ``None`` if not run.
     comparisons : sequence of Comparison, default ()
         From :func:`compare_alternatives`.
 
@@ -226,7 +226,7 @@ def verdict(
 
     Examples
     --------
-    >>> from analytics.power_law import fit_power_law
+    >>> from netdyn.analytics.power_law import fit_power_law
     >>> fit = fit_power_law([1, 1, 2, 2, 4, 4, 8, 8, 16, 16], discrete=False, xmin=1)
     >>> c = Comparison("exponential", 12.3, 3.1, 0.0002, False, {"lambda": 0.1})
     >>> verdict(fit, None, [c])

@@ -29,7 +29,7 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
-from analytics.core_periphery import (
+from netdyn.analytics.core_periphery import (
     _check_count,
     _check_graph,
     _check_jobs,
@@ -101,10 +101,7 @@ def rich_club(
 
     References
     ----------
-    .. [1] Zhou, S., & Mondragón, R. J. (2004). The rich-club phenomenon in the Internet
-       topology. *IEEE Communications Letters* 8(3), 180–182.
-    .. [2] Colizza, V., Flammini, A., Serrano, M. A., & Vespignani, A. (2006). Detecting
-       rich-club ordering in complex networks. *Nature Physics* 2, 110–115.
+    Zhou & Mondragón (2004); Colizza et al. (2006).
 
     Examples
     --------

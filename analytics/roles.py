@@ -3,8 +3,9 @@
 Role discovery groups vertices by the *shape* of their position — hub, bridge, member of a
 dense core, periphery — rather than by who they are connected to (Rossi & Ahmed 2015;
 RolX, Henderson et al. 2012). Here each actor of the directed interaction graph is described
-by six structural features, the features are clustered by k-means and by a Gaussian mixture,
-and the number of roles is chosen by the silhouette (Rousseeuw 1987).
+by six structural features (:mod:`netdyn.analytics.role_features`), the features are
+clustered by k-means and by a Gaussian mixture, and the number of roles is chosen by the
+silhouette (Rousseeuw 1987).
 
 A high silhouette alone says little: heavy-tailed degree features (a few hubs, a mass of
 degree-one actors) form well-separated clusters in any graph with that degree sequence. The
@@ -13,14 +14,11 @@ degree-preserving randomisations of the graph (Maslov & Sneppen 2002) and report
 observed silhouette against the distribution of null silhouettes: "the degree sequence alone
 gives a silhouette of 0.88 ± 0.01 against 0.91 observed".
 
-* :func:`role_features` — per-actor in-degree, out-degree, coreness, local clustering,
-  PageRank and betweenness (exact or source-sampled, Brandes & Pich 2007), log-transformed
-  where heavy-tailed and standardised.
 * :func:`structural_roles` — k-means and Gaussian-mixture roles, k chosen by silhouette.
 * :func:`degree_preserving_null` — one Maslov–Sneppen rewiring of a directed graph that keeps
   every actor's in- and out-degree.
 * :func:`role_null_baseline` — the silhouette and chosen k over many rewirings.
-* :func:`roles_with_baseline` — all of the above in one call.
+* :func:`roles_with_baseline` — features, roles and baseline in one call.
 
 References
 ----------
@@ -29,15 +27,11 @@ References
 .. [2] Henderson, K., Gallagher, B., Eliassi-Rad, T., Tong, H., Basu, S., Akoglu, L.,
    Koutra, D., Faloutsos, C., & Li, L. (2012). RolX: structural role extraction & mining in
    large graphs. *Proc. KDD 2012*, 1231–1239.
-.. [3] Brandes, U., & Pich, C. (2007). Centrality estimation in large networks.
-   *International Journal of Bifurcation and Chaos* 17(7), 2303–2318.
-.. [4] Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and
+.. [3] Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and
    validation of cluster analysis. *Journal of Computational and Applied Mathematics* 20,
    53–65.
-.. [5] Maslov, S., & Sneppen, K. (2002). Specificity and stability in topology of protein
+.. [4] Maslov, S., & Sneppen, K. (2002). Specificity and stability in topology of protein
    networks. *Science* 296(5569), 910–913.
-.. [6] Batagelj, V., & Zaversnik, M. (2003). An O(m) algorithm for cores decomposition of
-   networks. arXiv:cs/0310049.
 """
 
 from __future__ import annotations
@@ -61,15 +55,26 @@ from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from analytics._igraph_random import igraph_seeded
-from netdyn.errors import InvalidInputError
+from netdyn.analytics._igraph_random import (
+    child_seed,
+    child_seeds,
+    igraph_seeded,
+    int_seed,
+    seed_sequence,
+)
+from netdyn.analytics.role_features import (
+    AUTO_EXACT_MAX_VERTICES,
+    FEATURES,
+    _check_graph,
+    _check_positive_int,
+    _feature_frame,
+    _resolve_betweenness,
+    _simple_directed,
+)
+from netdyn.core.errors import InvalidInputError
 
 __all__ = [
-    "FEATURES",
-    "LOG_FEATURES",
     "METHODS",
-    "AUTO_EXACT_MAX_VERTICES",
-    "role_features",
     "RoleClustering",
     "structural_roles",
     "degree_preserving_null",
@@ -81,278 +86,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: The structural features, in column order.
-FEATURES: tuple[str, ...] = (
-    "in_degree",
-    "out_degree",
-    "coreness",
-    "clustering",
-    "pagerank",
-    "betweenness",
-)
-#: Heavy-tailed features standardised after ``log1p`` (PageRank after scaling by ``n``).
-LOG_FEATURES: frozenset[str] = frozenset(
-    {"in_degree", "out_degree", "coreness", "pagerank", "betweenness"}
-)
 #: Clustering methods :func:`structural_roles` knows.
 METHODS: frozenset[str] = frozenset({"kmeans", "gmm"})
-#: ``betweenness="auto"`` is exact up to this many vertices and source-sampled above.
-AUTO_EXACT_MAX_VERTICES: int = 5_000
 #: Random restarts of k-means (fixed, so results do not depend on a library default).
 KMEANS_N_INIT: int = 5
-#: PageRank damping factor.
-DAMPING: float = 0.85
-
-_BETWEENNESS_MODES = ("exact", "sampled", "auto")
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def _seed_sequence(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise InvalidInputError(
-            f"seed must be an int, a numpy SeedSequence or None; got {type(seed).__name__}"
-        )
-    return np.random.SeedSequence(None if seed is None else int(seed))
-
-
-def _child(ss: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
-    """The i-th child of ``ss``, without advancing ``ss``'s spawn counter (unlike ``spawn``)."""
-    return np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, i), pool_size=ss.pool_size)
-
-
-def _children(ss: np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
-    return [_child(ss, i) for i in range(n)]
-
-
-def _int_seed(ss: np.random.SeedSequence) -> int:
-    """A 31-bit integer seed for libraries that want an int (scikit-learn, ``random``)."""
-    return int(ss.generate_state(1, dtype=np.uint32)[0] >> 1)
-
-
-def _check_graph(graph: Any) -> None:
-    if not isinstance(graph, ig.Graph):
-        raise InvalidInputError(
-            f"graph must be an igraph.Graph (see build_interaction_graph); got "
-            f"{type(graph).__name__}"
-        )
-    if not graph.is_directed():
-        raise InvalidInputError(
-            "graph must be directed (actor -> target); convert an undirected graph with "
-            "graph.as_directed(mode='mutual')"
-        )
-
-
-def _simple_directed(graph: ig.Graph) -> ig.Graph:
-    """A copy without loops, multiple edges merged (weights summed), ``name`` filled in."""
-    g = graph.copy()
-    if "name" not in g.vs.attributes():
-        g.vs["name"] = [str(i) for i in range(g.vcount())]
-    if "weight" in g.es.attributes():
-        g.simplify(multiple=True, loops=True, combine_edges={"weight": "sum"})
-    else:
-        g.simplify(multiple=True, loops=True)
-    return g
-
-
-def _check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise InvalidInputError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
-
-
-# ---------------------------------------------------------------------------- features
-
-
-def _pagerank(g: ig.Graph, weights: str | None, *, tol: float = 1e-13) -> np.ndarray:
-    """PageRank by power iteration on a sparse matrix: deterministic to the last bit.
-
-    Dangling vertices (no out-edges) spread their rank uniformly, as in igraph and networkx.
-    """
-    import scipy.sparse as sp
-
-    n = g.vcount()
-    if n == 0:
-        return np.zeros(0)
-    edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    w = (
-        np.asarray(g.es[weights], dtype=float)
-        if weights is not None and edges.size
-        else np.ones(edges.shape[0])
-    )
-    out = np.bincount(edges[:, 0], weights=w, minlength=n) if edges.size else np.zeros(n)
-    dangling = out == 0
-    scale = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, out))
-    # transition matrix M[j, i] = w_ij / out_i (column-stochastic on non-dangling columns)
-    m = (
-        sp.csr_matrix((w * scale[edges[:, 0]], (edges[:, 1], edges[:, 0])), shape=(n, n))
-        if edges.size
-        else sp.csr_matrix((n, n))
-    )
-    rank = np.full(n, 1.0 / n)
-    for _ in range(10_000):
-        spread = DAMPING * rank[dangling].sum() / n + (1.0 - DAMPING) / n
-        new = DAMPING * (m @ rank) + spread
-        new /= new.sum()
-        if np.abs(new - rank).sum() < tol:
-            return new
-        rank = new
-    return rank
-
-
-def _sampled_betweenness(g: ig.Graph, n_samples: int, rng: np.random.Generator) -> np.ndarray:
-    n = g.vcount()
-    k = min(n_samples, n)
-    sources = np.sort(rng.choice(n, size=k, replace=False))
-    partial = np.asarray(g.betweenness(directed=True, sources=sources.tolist()), dtype=float)
-    return partial * (n / k)
-
-
-def _standardise(values: np.ndarray) -> np.ndarray:
-    if values.size == 0:
-        return np.zeros(0, dtype=float)
-    sd = values.std()
-    # rounding noise (PageRank of a regular graph) is not variation: treat it as constant
-    if not np.isfinite(sd) or sd <= 1e-9 * max(1.0, float(np.abs(values).max())):
-        return np.zeros_like(values, dtype=float)
-    return (values - values.mean()) / sd
-
-
-def _feature_frame(
-    g: ig.Graph, *, betweenness: str, n_samples: int, ss: np.random.SeedSequence
-) -> pl.DataFrame:
-    """Features of an already simple directed graph ``g``."""
-    n = g.vcount()
-    undirected = g.as_undirected(mode="collapse")
-    if n == 0:
-        columns = {
-            "actor_id": pl.String,
-            "in_degree": pl.Int64,
-            "out_degree": pl.Int64,
-            "coreness": pl.Int64,
-        }
-        columns |= {f: pl.Float64 for f in FEATURES[3:]}
-        columns |= {f"z_{f}": pl.Float64 for f in FEATURES}
-        return pl.DataFrame(schema=columns)
-    weights = "weight" if "weight" in g.es.attributes() else None
-    use_exact = betweenness == "exact" or (betweenness == "auto" and n <= AUTO_EXACT_MAX_VERTICES)
-    if use_exact:
-        between = np.asarray(g.betweenness(directed=True), dtype=float)
-    else:
-        between = _sampled_betweenness(g, n_samples, np.random.default_rng(ss))
-    raw = {
-        "in_degree": np.asarray(g.indegree(), dtype=np.int64),
-        "out_degree": np.asarray(g.outdegree(), dtype=np.int64),
-        "coreness": np.asarray(undirected.coreness(mode="all"), dtype=np.int64),
-        "clustering": np.asarray(undirected.transitivity_local_undirected(mode="zero"), float),
-        "pagerank": _pagerank(g, weights),
-        "betweenness": between,
-    }
-    frame = {"actor_id": list(g.vs["name"])} | raw
-    for name in FEATURES:
-        x = raw[name].astype(float)
-        if name == "pagerank":
-            x = x * n  # mean 1, so log1p is not the identity on values ~ 1/n
-        if name in LOG_FEATURES:
-            x = np.log1p(np.maximum(x, 0.0))
-        frame[f"z_{name}"] = _standardise(x)
-    return pl.DataFrame(frame, schema_overrides={"actor_id": pl.String})
-
-
-def _resolve_betweenness(betweenness: str, n_samples: Any) -> int:
-    if betweenness not in _BETWEENNESS_MODES:
-        raise InvalidInputError(
-            f"betweenness must be one of {_BETWEENNESS_MODES}; got {betweenness!r}"
-        )
-    return _check_positive_int(n_samples, "n_samples")
-
-
-def role_features(
-    graph: ig.Graph,
-    *,
-    betweenness: str = "auto",
-    n_samples: int = 500,
-    seed: int | np.random.SeedSequence | None = None,
-) -> pl.DataFrame:
-    """Per-actor structural features, raw and standardised.
-
-    Parameters
-    ----------
-    graph : igraph.Graph
-        Directed interaction graph, edges actor → target (:func:`build_interaction_graph`);
-        vertex attribute ``name`` = ``actor_id`` (the vertex index as text if absent),
-        optional edge attribute ``weight`` (number of interactions).
-    betweenness : {"exact", "sampled", "auto"}, default "auto"
-        ``"exact"``: igraph's Brandes betweenness, ``O(n m)``. ``"sampled"``: the
-        source-sampling estimate of Brandes & Pich (2007) from ``n_samples`` random pivot
-        sources. ``"auto"``: exact up to :data:`AUTO_EXACT_MAX_VERTICES` (5,000) vertices,
-        sampled above.
-    n_samples : int, default 500
-        Number of pivot sources of the sampled estimate (all vertices if ``n_samples >= n``,
-        which gives the exact value).
-    seed : int, numpy.random.SeedSequence or None
-        Seeds the choice of pivots; unused by exact betweenness.
-
-    Returns
-    -------
-    polars.DataFrame
-        One row per vertex (actor), in vertex order: ``actor_id``; the raw features
-        ``in_degree``, ``out_degree``, ``coreness`` (int64), ``clustering``, ``pagerank``,
-        ``betweenness`` (float64); and their standardised versions ``z_in_degree`` …
-        ``z_betweenness`` (float64, mean 0, population sd 1). An empty graph gives an empty
-        frame with these columns.
-
-    Raises
-    ------
-    InvalidInputError
-        If ``graph`` is not a directed igraph Graph, ``betweenness`` is not a known mode or
-        ``n_samples`` is not a positive integer.
-
-    Notes
-    -----
-    *Graph*: loops are dropped and multiple edges merged (weights summed) before anything
-    is computed, so degrees count distinct neighbours, as in :func:`actor_metrics`.
-
-    *Features*: ``in_degree``/``out_degree`` — distinct actors interacting with / addressed
-    by the actor. ``coreness`` — k-core index of the undirected simple graph (Batagelj &
-    Zaversnik 2003). ``clustering`` — local clustering coefficient of the undirected simple
-    graph, 0 for actors with fewer than two neighbours. ``pagerank`` — PageRank of the
-    directed graph, damping 0.85, weighted by ``weight`` when present (it sums to 1), by
-    sparse power iteration to 1e-13 (igraph's PRPACK differs between calls in the last
-    digits, which would break same-seed, same-output).
-    ``betweenness`` — directed, unweighted (hop-count) shortest paths over ordered pairs,
-    endpoints not counted, not normalised.
-
-    *Sampled betweenness*: with pivot set ``S`` of ``k`` sources drawn uniformly without
-    replacement, ``b̂(v) = (n / k) Σ_{s ∈ S} δ_s(v)``, where ``δ_s(v)`` is the dependency of
-    ``s`` on ``v`` from one breadth-first search (igraph's subset betweenness with
-    ``sources=S``). The estimate is unbiased; its relative error shrinks as ``1/√k`` for
-    high-betweenness vertices. igraph's ``cutoff=`` is not used: it computes a different
-    (path-length-limited) measure, not an estimate of the full one.
-
-    *Standardisation*: ``in_degree``, ``out_degree``, ``coreness``, ``betweenness`` and
-    ``n · pagerank`` (mean 1) are transformed by ``log1p`` (:data:`LOG_FEATURES`);
-    ``clustering`` (bounded in [0, 1]) is not. Each is then z-scored; a feature constant
-    over all actors gets ``z = 0``.
-
-    References
-    ----------
-    Brandes & Pich (2007); Batagelj & Zaversnik (2003).
-
-    Examples
-    --------
-    >>> star = ig.Graph([(1, 0), (2, 0), (3, 0)], directed=True)
-    >>> f = role_features(star, betweenness="exact")
-    >>> f["in_degree"].to_list(), f["coreness"].to_list(), f["betweenness"].to_list()
-    ([3, 0, 0, 0], [1, 1, 1, 1], [0.0, 0.0, 0.0, 0.0])
-    """
-    _check_graph(graph)
-    n_samples = _resolve_betweenness(betweenness, n_samples)
-    g = _simple_directed(graph)
-    return _feature_frame(g, betweenness=betweenness, n_samples=n_samples, ss=_seed_sequence(seed))
 
 
 # -------------------------------------------------------------------------- clustering
@@ -445,8 +182,8 @@ def _cluster_one(
     """Best k, its silhouette, silhouette per k and the canonical labels of the best k."""
     best_k, best_s, best_labels = 1, math.nan, np.zeros(x.shape[0], dtype=np.int64)
     scores: list[float] = []
-    for k, child in zip(ks, _children(ss, len(ks)), strict=True):
-        labels = _fit_labels(method, x, k, _int_seed(child))
+    for k, child in zip(ks, child_seeds(ss, len(ks)), strict=True):
+        labels = _fit_labels(method, x, k, int_seed(child))
         s = math.nan if np.unique(labels).size < k else _silhouette(x, labels, subsample)
         scores.append(s)
         if not math.isnan(s) and (math.isnan(best_s) or s > best_s):
@@ -504,7 +241,7 @@ def _clusterings(
         raise InvalidInputError(
             f"every k in k_range must be < the number of actors ({n}); got {ks}"
         )
-    sub_ss, *method_ss = _children(ss, 1 + len(methods))
+    sub_ss, *method_ss = child_seeds(ss, 1 + len(methods))
     subsample = (
         np.sort(np.random.default_rng(sub_ss).choice(n, size=sample_size, replace=False))
         if n > sample_size
@@ -532,7 +269,8 @@ def structural_roles(
     Parameters
     ----------
     features : polars.DataFrame
-        One row per actor, as returned by :func:`role_features`; the ``z_*`` columns are
+        One row per actor, as returned by
+        :func:`netdyn.analytics.role_features.role_features`; the ``z_*`` columns are
         clustered, the raw columns give the centroids.
     k_range : iterable of int, default range(2, 11)
         Numbers of roles to try, each ≥ 2; values ≥ the number of actors are skipped
@@ -555,9 +293,10 @@ def structural_roles(
     Raises
     ------
     InvalidInputError
-        If ``features`` lacks the columns of :func:`role_features` or holds non-finite
-        values, has fewer than 3 actors, no k in ``k_range`` is usable (each must be ≥ 2 and
-        < the number of actors), a method is unknown, or ``sample_size`` < 2.
+        If ``features`` lacks the columns of
+        :func:`netdyn.analytics.role_features.role_features` or holds non-finite values, has
+        fewer than 3 actors, no k in ``k_range`` is usable (each must be ≥ 2 and < the number
+        of actors), a method is unknown, or ``sample_size`` < 2.
 
     Notes
     -----
@@ -584,7 +323,7 @@ def structural_roles(
     (2, 1.0, [0, 0, 0, 1, 1, 1])
     """
     ks, chosen, sample_size = _check_cluster_args(k_range, methods, sample_size)
-    fits = _clusterings(features, ks, chosen, sample_size, _seed_sequence(seed))
+    fits = _clusterings(features, ks, chosen, sample_size, seed_sequence(seed))
     out = {}
     n = features.height
     for method, (best_k, best_s, scores, labels) in fits.items():
@@ -678,7 +417,7 @@ def degree_preserving_null(
         raise InvalidInputError(f"swaps_per_edge must be > 0; got {swaps_per_edge!r}")
     g = _simple_directed(graph)
     n_swaps = max(1, round(swaps_per_edge * g.ecount()))
-    return _rewire(g, n_swaps, _int_seed(_seed_sequence(seed)))
+    return _rewire(g, n_swaps, int_seed(seed_sequence(seed)))
 
 
 def _edge_codes(g: ig.Graph) -> np.ndarray:
@@ -691,9 +430,9 @@ def _null_replicate(
 ) -> tuple[dict[str, tuple[int, float]], float]:
     """One null: rewire, extract features, cluster. Top level so worker processes can run it."""
     g, ss, opts = args
-    rewire_ss, feature_ss, cluster_ss = _children(ss, 3)
+    rewire_ss, feature_ss, cluster_ss = child_seeds(ss, 3)
     with threadpool_limits(limits=1):
-        null = _rewire(g, opts["n_swaps"], _int_seed(rewire_ss))
+        null = _rewire(g, opts["n_swaps"], int_seed(rewire_ss))
         features = _feature_frame(
             null, betweenness=opts["betweenness"], n_samples=opts["n_samples"], ss=feature_ss
         )
@@ -813,20 +552,21 @@ def role_null_baseline(
 ) -> RoleNullBaseline:
     """How much of the role silhouette the degree sequence alone explains.
 
-    The feature extraction and clustering of :func:`role_features` and
-    :func:`structural_roles` are repeated on ``n_nulls`` degree-preserving rewirings of the
-    graph (:func:`degree_preserving_null`), with the same options as the observed analysis.
+    The feature extraction and clustering of
+    :func:`netdyn.analytics.role_features.role_features` and :func:`structural_roles` are
+    repeated on ``n_nulls`` degree-preserving rewirings of the graph
+    (:func:`degree_preserving_null`), with the same options as the observed analysis.
 
     Parameters
     ----------
     graph : igraph.Graph
-        Directed interaction graph, as for :func:`role_features`.
+        Directed interaction graph, as for :func:`netdyn.analytics.role_features.role_features`.
     n_nulls : int, default 20
         Number of rewired graphs.
     k_range, methods, sample_size
         As for :func:`structural_roles`.
     betweenness, n_samples
-        As for :func:`role_features`.
+        As for :func:`netdyn.analytics.role_features.role_features`.
     swaps_per_edge : float, default 10
         Rewiring trials per edge.
     observed : mapping of str to RoleClustering, optional
@@ -848,8 +588,9 @@ def role_null_baseline(
     Raises
     ------
     InvalidInputError
-        For a bad graph or option (see :func:`role_features`, :func:`structural_roles`), if
-        ``n_nulls`` < 1, ``n_jobs`` is 0 or below -1, or ``observed`` lacks a method.
+        For a bad graph or option (see :func:`netdyn.analytics.role_features.role_features`,
+        :func:`structural_roles`), if ``n_nulls`` < 1, ``n_jobs`` is 0 or below -1, or
+        ``observed`` lacks a method.
 
     Notes
     -----
@@ -874,11 +615,11 @@ def role_null_baseline(
     if n_jobs is None or n_jobs == -1:
         n_jobs = os.cpu_count() or 1
     n_jobs = _check_positive_int(n_jobs, "n_jobs (or -1 / None for all CPUs)")
-    ss = _seed_sequence(seed)
+    ss = seed_sequence(seed)
     g = _simple_directed(graph)
     if observed is None:
         _, observed = _observed_roles(
-            g, betweenness, n_samples, ks, chosen, sample_size, _child(ss, 0)
+            g, betweenness, n_samples, ks, chosen, sample_size, child_seed(ss, 0)
         )
     missing = [m for m in chosen if m not in observed]
     if missing:
@@ -891,7 +632,7 @@ def role_null_baseline(
         "methods": chosen,
         "sample_size": sample_size,
     }
-    tasks = [(g, child, opts) for child in _children(_child(ss, 1), n_nulls)]
+    tasks = [(g, child, opts) for child in child_seeds(child_seed(ss, 1), n_nulls)]
     if n_jobs == 1 or n_nulls == 1:
         results = [_null_replicate(t) for t in tasks]
     else:
@@ -937,9 +678,9 @@ def _observed_roles(
     ss: np.random.SeedSequence,
 ) -> tuple[pl.DataFrame, dict[str, RoleClustering]]:
     """Features and roles of the observed (simple) graph from seed ``ss``."""
-    features = _feature_frame(g, betweenness=betweenness, n_samples=n_samples, ss=_child(ss, 0))
+    features = _feature_frame(g, betweenness=betweenness, n_samples=n_samples, ss=child_seed(ss, 0))
     roles = structural_roles(
-        features, k_range=ks, methods=methods, sample_size=sample_size, seed=_child(ss, 1)
+        features, k_range=ks, methods=methods, sample_size=sample_size, seed=child_seed(ss, 1)
     )
     return features, roles
 
@@ -951,7 +692,7 @@ class RoleAnalysis:
     Attributes
     ----------
     features : polars.DataFrame
-        One row per actor (:func:`role_features`).
+        One row per actor (:func:`netdyn.analytics.role_features.role_features`).
     roles : dict of str to RoleClustering
         One entry per method (:func:`structural_roles`).
     baseline : RoleNullBaseline
@@ -999,7 +740,7 @@ def roles_with_baseline(
     n_nulls, swaps_per_edge, n_jobs
         As for :func:`role_null_baseline`.
     betweenness, n_samples
-        As for :func:`role_features`.
+        As for :func:`netdyn.analytics.role_features.role_features`.
     seed : int, numpy.random.SeedSequence or None
         Root seed; the observed analysis and the nulls use separate SeedSequence children,
         exactly as :func:`role_null_baseline` with the same ``seed``.
@@ -1024,10 +765,10 @@ def roles_with_baseline(
     _check_graph(graph)
     n_samples = _resolve_betweenness(betweenness, n_samples)
     ks, chosen, sample_size = _check_cluster_args(k_range, methods, sample_size)
-    ss = _seed_sequence(seed)
+    ss = seed_sequence(seed)
     g = _simple_directed(graph)
     features, roles = _observed_roles(
-        g, betweenness, n_samples, ks, chosen, sample_size, _child(ss, 0)
+        g, betweenness, n_samples, ks, chosen, sample_size, child_seed(ss, 0)
     )
     baseline = role_null_baseline(
         g,

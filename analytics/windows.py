@@ -9,10 +9,10 @@ with the same spec cut the same windows.
 Within a window the interaction graph is built from the window's events only (an edge exists
 if the pair interacted in the window), as in snapshot analyses of temporal networks
 (Holme & Saramäki 2012). Per-actor metrics are those of
-:func:`analytics.interaction_graph.actor_metrics`; per-graph metrics summarise size,
+:func:`netdyn.analytics.interaction_graph.actor_metrics`; per-graph metrics summarise size,
 density, reciprocity, the giant component, concentration of activity
-(:func:`analytics.elites.concentration`), the friendship paradox and the cascades started in
-the window.
+(:func:`netdyn.analytics.concentration.concentration`), the friendship paradox and the
+cascades started in the window.
 
 Events without an absolute time (``occurred_at`` null, e.g. Twitter15/16 trees that give only
 minutes since the root) belong to no window; they are counted, not dropped silently
@@ -34,13 +34,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import igraph as ig
 import numpy as np
 import polars as pl
 
-from analytics.elites import concentration, friendship_paradox
-from analytics.interaction_graph import INTERACTION_KINDS, actor_metrics
-from netdyn.errors import InvalidInputError
+from netdyn.analytics.concentration import concentration
+from netdyn.analytics.friendship_paradox import friendship_paradox
+from netdyn.analytics.interaction_graph import (
+    INTERACTION_KINDS,
+    actor_metrics,
+    build_interaction_graph,
+)
+from netdyn.core.errors import InvalidInputError
 
 __all__ = [
     "WindowSpec",
@@ -245,7 +249,7 @@ class WindowedStatistics:
         One row per window and actor active or addressed in it: ``window_start``,
         ``window_end``, ``actor_id``, ``n_events``, ``in_degree``, ``out_degree``,
         ``in_strength``, ``out_strength``, ``coreness`` (see
-        :func:`analytics.interaction_graph.actor_metrics`).
+        :func:`netdyn.analytics.interaction_graph.actor_metrics`).
     graphs : polars.DataFrame
         One row per window with at least one event: ``window_start``, ``window_end``,
         ``n_events``, ``n_actors`` (active or addressed), ``n_active_actors`` (who acted),
@@ -254,9 +258,9 @@ class WindowedStatistics:
         ``giant_component_share`` (actors in the largest weakly connected component),
         ``max_coreness``, ``activity_top1_share``, ``activity_top10_share``,
         ``activity_gini``, ``paradox_share`` (friendship paradox, see
-        :func:`analytics.elites.friendship_paradox`), ``n_cascades_started`` and
-        ``largest_cascade_size`` (cascades whose root falls in the window; null without
-        ``cascades``).
+        :func:`netdyn.analytics.friendship_paradox.friendship_paradox`),
+        ``n_cascades_started`` and ``largest_cascade_size`` (cascades whose root falls in the
+        window; null without ``cascades``).
     spec : WindowSpec
     n_untimed_events : int
         Events left out because they have no ``occurred_at``.
@@ -286,7 +290,8 @@ def windowed_statistics(
         Tumbling or sliding windows.
     cascades : polars.DataFrame, optional
         One row per cascade with ``started_at`` and ``size``
-        (:func:`analytics.cascades.compute_cascades`); adds the cascade columns of ``graphs``.
+        (:func:`netdyn.analytics.cascades.compute_cascades`); adds the cascade columns of
+        ``graphs``.
     kinds : frozenset of str
         Event kinds that make interaction edges.
 
@@ -426,20 +431,8 @@ def _giant_share(edges: pl.DataFrame, n: int) -> float | None:
         return None
     if edges.height == 0:
         return 1.0 / n
-    names = (
-        pl.concat([edges["actor_id"], edges["target_actor_id"]])
-        .unique()
-        .to_frame("name")
-        .with_row_index("v")
-    )
-    ends = edges.join(names.rename({"name": "actor_id", "v": "_s"}), on="actor_id").join(
-        names.rename({"name": "target_actor_id", "v": "_t"}), on="target_actor_id"
-    )
-    graph = ig.Graph(
-        n=names.height,
-        edges=np.column_stack([ends["_s"].to_numpy(), ends["_t"].to_numpy()]),
-    )
-    return max(graph.connected_components().sizes()) / n
+    graph = build_interaction_graph(edges.with_columns(weight=pl.lit(1, dtype=pl.Int64)))
+    return max(graph.connected_components(mode="weak").sizes()) / n
 
 
 def _finite(value: float | None) -> float | None:

@@ -4,7 +4,7 @@ Generates a seeded forest in memory — ``--trees`` roots whose sizes follow a d
 law (alpha 2.3, so a few trees have thousands of nodes and most a handful), ``--events`` nodes
 in all, each non-root node attached to a uniformly chosen earlier node of its tree (a random
 recursive tree), with times growing along the tree — then times
-:func:`analytics.cascades.compute_cascades` on it (size, depth, max breadth, structural
+:func:`netdyn.analytics.cascades.compute_cascades` on it (size, depth, max breadth, structural
 virality, lifetime, time to 50 % / 90 %, distinct actors, per-node depth and delay).
 The run happens in a child process so its peak resident memory (``ru_maxrss``) is the
 computation's own, generation included.
@@ -67,7 +67,7 @@ def forest(n_events: int, n_trees: int, seed: int) -> pl.DataFrame:
 
 
 def child(n_events: int, n_trees: int, seed: int) -> None:
-    from analytics.cascades import compute_cascades
+    from netdyn.analytics.cascades import compute_cascades
 
     start = time.perf_counter()
     items = forest(n_events, n_trees, seed)

@@ -31,8 +31,8 @@ import time
 import igraph as ig
 import numpy as np
 
-from analytics.core_periphery import borgatti_everett, core_periphery_strength, coreness
-from analytics.rich_club import rich_club
+from netdyn.analytics.core_periphery import borgatti_everett, core_periphery_strength, coreness
+from netdyn.analytics.rich_club import rich_club
 
 TAIL_EXPONENT = 2.5
 

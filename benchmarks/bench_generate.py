@@ -1,10 +1,10 @@
 """Benchmark: generate 10 million synthetic events with the branching model and write them.
 
-Generates a :mod:`sim.branching` log of about ``--events`` events (``n_roots`` from
-:meth:`sim.branching.BranchingParams.for_events`: ``events · (1 − branching_ratio)`` roots,
+Generates a :mod:`netdyn.sim.branching` log of about ``--events`` events (``n_roots`` from
+:meth:`netdyn.sim.branching.BranchingParams.for_events`: ``events · (1 − branching_ratio)`` roots,
 ``--actors`` actors, default one per ten events) and appends it to a fresh netdyn DuckDB file
-(:func:`netdyn.db.connect`, then :func:`ingest.load.ingest_chunk` — validation, duplicate
-checks and batch bookkeeping included). The log is generated in chunks of
+(:func:`netdyn.store.db.connect`, then :func:`netdyn.ingest.load.ingest_chunk` — validation,
+duplicate checks and batch bookkeeping included). The log is generated in chunks of
 ``--blocks-per-chunk`` generation blocks (default 1; ``block_roots`` = 65,536 roots, about 655,000
 events at branching ratio 0.9), each chunk its own batch, so memory stays bounded;
 ``--blocks-per-chunk 0`` generates the whole log as one chunk and one batch.
@@ -41,9 +41,9 @@ def _rss_mb() -> float:
 
 def child(args: argparse.Namespace) -> None:
     """Generate and write in this process; print the figures as one JSON line."""
-    from ingest.load import ingest_chunk
-    from netdyn.db import connect
-    from sim.branching import BranchingParams, iter_branching_chunks, simulate_branching
+    from netdyn.ingest.load import ingest_chunk
+    from netdyn.sim.branching import BranchingParams, iter_branching_chunks, simulate_branching
+    from netdyn.store.db import connect
 
     params = BranchingParams.for_events(
         args.events,

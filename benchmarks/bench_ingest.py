@@ -13,8 +13,8 @@ edge list
     * ``duckdb read_csv (explicit types)``: ``read_csv(file, delim=' ', header=false,
       columns={'src': 'VARCHAR', 'dst': 'VARCHAR', 'ts': 'BIGINT'})``, the types netdyn
       stores (actor ids are text).
-    * ``netdyn ingest edgelist``: ``ingest.load.ingest_path(con, 'edgelist', file)`` on a
-      fresh netdyn database (``netdyn.db.connect``): hashing, parsing, validation, keys for
+    * ``netdyn ingest edgelist``: ``netdyn.ingest.load.ingest_path(con, 'edgelist', file)`` on a
+      fresh netdyn database (``netdyn.store.db.connect``): hashing, parsing, validation, keys for
       repeated lines, duplicate checks, quarantine and batch bookkeeping included.
 MoltBook posts
     * ``duckdb read_json``: ``read_json(file, format='newline_delimited')`` (auto-detected
@@ -30,8 +30,8 @@ machine CPU time is much less disturbed by other work than wall time. Each measu
 repeated ``--repeats`` times (default 2), interleaved, and every repeat is printed: the
 machine is shared, so expect noise.
 
-netdyn opens its database with ``netdyn.db.connect``, which sets DuckDB's ``memory_limit``
-(``netdyn.db.DEFAULT_MEMORY_LIMIT``, or ``$NETDYN_MEMORY_LIMIT``) and leaves ``threads`` at
+netdyn opens its database with ``netdyn.store.db.connect``, which sets DuckDB's ``memory_limit``
+(``netdyn.store.db.DEFAULT_MEMORY_LIMIT``, or ``$NETDYN_MEMORY_LIMIT``) and leaves ``threads`` at
 DuckDB's default (one per core). The DuckDB baselines run with DuckDB's defaults (a memory
 limit of 80 % of physical RAM). The settings each measurement saw are printed.
 
@@ -117,8 +117,8 @@ def _child(name: str, file: Path, db: Path, result: Path) -> None:
             for c, t in con.execute("select column_name, column_type from (describe t)").fetchall()
         ][:8]
     else:
-        from ingest.load import ingest_path
-        from netdyn.db import connect
+        from netdyn.ingest.load import ingest_path
+        from netdyn.store.db import connect
 
         con = connect(db)
         out["baseline_rss_mb"] = _rss_mb()

@@ -1,4 +1,4 @@
-"""Benchmark: :func:`analytics.power_law.fit_power_law` against ``powerlaw.Fit``.
+"""Benchmark: :func:`netdyn.analytics.power_law.fit_power_law` against ``powerlaw.Fit``.
 
 Times both on the same seeded discrete sample of 10**5 values (a power law with
 ``alpha = 2.5`` above ``xmin = 5``, and a fifth of the values uniform on 1..4 below it),
@@ -14,9 +14,9 @@ on 10**4 values drawn the same way. ``powerlaw`` is not run on the 10**6 continu
 its time grows faster than ``n**1.5`` (here, with other jobs running: 0.1 s at 2000 values,
 2.2 s at 16000, 12 s at 32000, 137 s at 64000), so it would take hours at 10**6.
 
-Then times the CSN goodness-of-fit bootstrap (:func:`analytics.power_law.bootstrap_gof`,
+Then times the CSN goodness-of-fit bootstrap (:func:`netdyn.analytics.power_law.bootstrap_gof`,
 1000 resamples of a 10**4-value sample with ``n_jobs = 2``, discrete and continuous) and
-the likelihood-ratio comparisons (:func:`analytics.power_law_compare.compare_alternatives`)
+the likelihood-ratio comparisons (:func:`netdyn.analytics.power_law_compare.compare_alternatives`)
 against ``powerlaw``'s ``distribution_compare`` on the same tail.
 
 Run from the repository root::
@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from analytics.power_law import bootstrap_gof, fit_power_law, sample_discrete_power_law
-from analytics.power_law_compare import compare_alternatives, verdict
+from netdyn.analytics.power_law import bootstrap_gof, fit_power_law, sample_discrete_power_law
+from netdyn.analytics.power_law_compare import compare_alternatives, verdict
 
 ALPHA, XMIN, BODY_SHARE, SEED = 2.5, 5, 0.2, 20240601
 

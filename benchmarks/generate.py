@@ -4,7 +4,7 @@ Two kinds, both streamed to disk block by block (memory does not grow with ``--n
 
 ``edgelist``
     ``src dst unix_seconds`` lines (one space), the format of SNAP's temporal networks and of
-    :mod:`ingest.readers.edgelist`. Lines are sorted by time (a Poisson stream of messages,
+    :mod:`netdyn.ingest.readers.edgelist`. Lines are sorted by time (a Poisson stream of messages,
     mean gap :data:`EDGE_MEAN_GAP_SECONDS`, starting 2020-01-01 UTC). Senders and recipients
     are drawn from heavy-tailed activity and popularity weights (Pareto, tail indices
     :data:`SENDER_ALPHA` and :data:`RECIPIENT_ALPHA`) over ``round(n ** 0.8)`` nodes with

@@ -1,6 +1,6 @@
 """Where netdyn's ingest of one file spends its time: wall time per SQL statement.
 
-Runs :func:`ingest.load.ingest_path` on a fresh database through a connection wrapper that
+Runs :func:`netdyn.ingest.load.ingest_path` on a fresh database through a connection wrapper that
 times every ``execute`` (the reader's staging statements, the event log's append), plus the
 whole-file SHA-256, and prints one line per statement in order with its share of the total.
 With ``--operators`` DuckDB's own profiler also reports, for each statement over 0.5 s, its
@@ -25,9 +25,9 @@ from typing import Any
 
 import duckdb
 
-import ingest.load
-from ingest.load import ingest_path
-from netdyn.db import connect
+import netdyn.ingest.load
+from netdyn.ingest.load import ingest_path
+from netdyn.store.db import connect
 
 
 def _cpu_seconds() -> float:
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
             con.execute("set enable_profiling = 'json'")
         timed = TimedConnection(con, profile_dir)
         hashing: list[float] = []
-        ingest.load.sha256_file = _timed(ingest.load.sha256_file, hashing)
+        netdyn.ingest.load.sha256_file = _timed(netdyn.ingest.load.sha256_file, hashing)
         started = time.perf_counter()
         results = ingest_path(timed, args.format, args.path)  # type: ignore[arg-type]
         total = time.perf_counter() - started

@@ -15,29 +15,28 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
-from analytics.content_cascades import ContentParams
-from analytics.windows import WindowSpec
-from flows.ingest import batch_table, io_retry_options, plain_rows
-from netdyn.db import connect
-from netdyn.errors import InvalidInputError
-from netdyn.projections import advance_all
-from netdyn.report import write_report
-from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
-from netdyn.runs import recorded_run
-from netdyn.spreading import (
+from netdyn.core.errors import InvalidInputError
+from netdyn.flows.ingest import batch_table, io_retry_options, plain_rows
+from netdyn.flows.options import DEFAULT_ANALYSIS, AnalysisOptions, check_n_jobs
+from netdyn.report.run_report import write_report
+from netdyn.results.cascades import write_actor_metrics, write_cascades
+from netdyn.results.contagion import (
     content_adoptions,
     thread_adoptions,
     write_content_cascades,
-    write_elites,
     write_exposure,
-    write_windows,
 )
-from netdyn.structure import write_structure
+from netdyn.results.elites import write_elites
+from netdyn.results.heavy_tails import write_powerlaw_fits
+from netdyn.results.structure import write_structure
+from netdyn.results.windows import write_windows
+from netdyn.store.db import connect
+from netdyn.store.projections import advance_all
+from netdyn.store.runs import recorded_run
 
 __all__ = [
     "analyze_flow",
     "analysis_parameters",
-    "check_analysis_options",
     "publish_run_artifacts",
     "fits_table",
     "FIT_COLUMNS",
@@ -91,7 +90,7 @@ def publish_run_artifacts(
         The result of :func:`analyze_flow`; its bullet points and power-law fits are
         published (``netdyn-powerlaw-fits``). None when the run did not analyse.
     batches : sequence of mapping, optional, keyword-only
-        Batch dicts (:class:`netdyn.eventlog.BatchResult` fields) to publish as
+        Batch dicts (:class:`netdyn.store.eventlog.BatchResult` fields) to publish as
         ``netdyn-ingest-batches``; None publishes no batch table, an empty list an empty one.
     description : str, keyword-only
         Description of the markdown artifact.
@@ -114,47 +113,6 @@ def publish_run_artifacts(
             key=BATCHES_KEY, table=batch_table(batches), description=f"Batches of: {title}"
         )
     create_markdown_artifact(key=SUMMARY_KEY, markdown=markdown, description=description)
-
-
-def check_analysis_options(
-    *,
-    n_bootstrap: int,
-    top_k: int,
-    ngram: int,
-    min_adopters: int,
-    cp_nulls: int,
-    role_nulls: int,
-    mesoscale_nulls: int,
-    window: str,
-    window_step: str | None,
-    mesoscale_window: str,
-    n_jobs: int | None = None,
-) -> None:
-    """Refuse bad analysis options before anything runs (a flow that loads data first calls
-    it before loading, so bad options never leave data loaded and unanalysed).
-
-    Raises
-    ------
-    InvalidInputError
-        If a count is below its minimum, ``n_jobs`` is not None, -1 or >= 1, or a window or
-        the content parameters do not parse; the message names the option to change.
-    """
-    if n_jobs is not None and n_jobs != -1 and n_jobs < 1:
-        raise InvalidInputError(f"n_jobs must be >= 1, or -1 / None for every core; got {n_jobs}")
-    for name, value, minimum in (
-        ("cp_nulls", cp_nulls, 0),
-        ("role_nulls", role_nulls, 1),
-        ("mesoscale_nulls", mesoscale_nulls, 2),
-        ("n_bootstrap", n_bootstrap, 0),
-        ("top_k", top_k, 1),
-    ):
-        if value < minimum:
-            raise InvalidInputError(
-                f"--{name.replace('_', '-')} must be at least {minimum}; got {value}"
-            )
-    WindowSpec.parse(window, window_step)
-    WindowSpec.parse(mesoscale_window)
-    ContentParams(n=ngram, min_adopters=min_adopters)
 
 
 def _sources(db: str, sources: list[str] | None) -> list[str]:
@@ -225,21 +183,21 @@ def elites_task(db: str, run_id: str, n_bootstrap: int, seed: int) -> dict:
 
 
 @task(cache_policy=NONE)
-def windows_task(db: str, run_id: str, window: str, window_step: str | None, top_k: int) -> dict:
+def windows_task(db: str, run_id: str, options: AnalysisOptions) -> dict:
+    """Per-window statistics over ``options.window`` / ``window_step``, elites of ``top_k``."""
     con = connect(db)
     try:
-        return write_windows(con, run_id, WindowSpec.parse(window, window_step), top_k=top_k)
+        return write_windows(con, run_id, options.window_spec(), top_k=options.top_k)
     finally:
         con.close()
 
 
 @task(cache_policy=NONE)
-def content_task(db: str, run_id: str, ngram: int, min_adopters: int) -> dict:
+def content_task(db: str, run_id: str, options: AnalysisOptions) -> dict:
     """Content cascades: n-grams, URLs, hashtags and code blocks adopted by several actors."""
     con = connect(db)
     try:
-        params = ContentParams(n=ngram, min_adopters=min_adopters)
-        return write_content_cascades(con, run_id, params)
+        return write_content_cascades(con, run_id, options.content_params())
     finally:
         con.close()
 
@@ -260,26 +218,21 @@ def exposure_task(db: str, run_id: str) -> dict:
 
 @task(cache_policy=NONE)
 def structure_task(
-    db: str,
-    run_id: str,
-    cp_nulls: int,
-    role_nulls: int,
-    mesoscale_nulls: int,
-    mesoscale_window: str,
-    seed: int,
-    n_jobs: int | None = None,
+    db: str, run_id: str, options: AnalysisOptions, n_jobs: int | None = None
 ) -> dict:
-    """Core-periphery (with its null test), structural roles and mesoscale profiles."""
+    """Core-periphery (with its null test), rich club, structural roles and mesoscale
+    profiles, with the null counts and the mesoscale window of ``options``."""
     con = connect(db)
     try:
         return write_structure(
             con,
             run_id,
-            cp_nulls=cp_nulls,
-            role_nulls=role_nulls,
-            mesoscale_nulls=mesoscale_nulls,
-            window=WindowSpec.parse(mesoscale_window),
-            seed=seed,
+            cp_nulls=options.cp_nulls,
+            role_nulls=options.role_nulls,
+            rich_club_nulls=options.rich_club_nulls,
+            mesoscale_nulls=options.mesoscale_nulls,
+            window=options.mesoscale_window_spec(),
+            seed=options.seed,
             n_jobs=n_jobs,
         )
     finally:
@@ -296,44 +249,29 @@ def report_task(db: str, run_id: str, reports_dir: str) -> str:
 
 
 def analysis_parameters(
-    sources: Sequence[str],
-    *,
-    reports_dir: str = "reports",
-    n_bootstrap: int = 200,
-    seed: int = 0,
-    window: str = "1d",
-    window_step: str | None = None,
-    top_k: int = 10,
-    ngram: int = 3,
-    min_adopters: int = 2,
-    cp_nulls: int = 100,
-    role_nulls: int = 10,
-    mesoscale_nulls: int = 20,
-    mesoscale_window: str = "7d",
+    sources: Sequence[str], options: AnalysisOptions, *, reports_dir: str
 ) -> dict[str, Any]:
-    """The ``runs.parameters`` of an analysis with these options (defaults: those of
-    :func:`analyze_flow`): what decides its results, so two analyses of unchanged events
-    with equal parameters (``reports_dir`` aside) have equal results.
+    """The ``runs.parameters`` of an analysis of ``sources`` with the analysis ``options``.
 
-    Raises
-    ------
-    InvalidInputError
-        If a window or the content parameters do not parse.
+    What decides its results, so two analyses of unchanged events with equal parameters
+    (``reports_dir`` aside) have equal results (:func:`netdyn.flows.compare.reusable_analysis`).
+
+    Parameters
+    ----------
+    sources : sequence of str
+        The source labels analysed.
+    options : AnalysisOptions
+        The analysis options.
+    reports_dir : str, keyword-only
+        The report folder (recorded, but not compared for reuse).
+
+    Returns
+    -------
+    dict
+        ``sources``, ``reports_dir`` and :meth:`AnalysisOptions.to_parameters
+        <netdyn.flows.options.AnalysisOptions.to_parameters>`.
     """
-    spec = WindowSpec.parse(window, window_step)
-    content_params = ContentParams(n=ngram, min_adopters=min_adopters)
-    return {
-        "sources": list(sources),
-        "reports_dir": reports_dir,
-        "n_bootstrap": n_bootstrap,
-        "seed": seed,
-        "window": spec.to_dict(),
-        "top_k": top_k,
-        "content": {k: v for k, v in content_params.to_dict().items() if k != "stopwords"}
-        | {"stopwords": f"{len(content_params.stopwords)} words (analytics.content_cascades)"},
-        "nulls": {"core_periphery": cp_nulls, "roles": role_nulls, "mesoscale": mesoscale_nulls},
-        "mesoscale_window": WindowSpec.parse(mesoscale_window).to_dict(),
-    }
+    return {"sources": list(sources), "reports_dir": reports_dir, **options.to_parameters()}
 
 
 @flow(name="netdyn-analyze")
@@ -341,91 +279,69 @@ def analyze_flow(
     db: str = "netdyn.duckdb",
     sources: list[str] | None = None,
     reports_dir: str = "reports",
-    n_bootstrap: int = 200,
-    seed: int = 0,
-    window: str = "1d",
-    window_step: str | None = None,
-    top_k: int = 10,
-    ngram: int = 3,
-    min_adopters: int = 2,
-    cp_nulls: int = 100,
-    role_nulls: int = 10,
-    mesoscale_nulls: int = 20,
-    mesoscale_window: str = "7d",
+    options: AnalysisOptions = DEFAULT_ANALYSIS,
     n_jobs: int | None = None,
     publish_artifacts: bool = True,
 ) -> dict:
     """Analyse the events of ``sources`` (default: every source in the log) as one run.
 
     Writes the result tables (cascades, actor metrics, power-law fits and comparisons,
-    windows, concentration, attachment kernel, largest-cascade scaling, persistence, ...)
-    keyed by a new ``run_id``, records the run in ``runs``, and writes
-    ``<reports_dir>/<run_id>.html``. ``n_bootstrap`` resamples (seeded by ``seed``) give each
-    power-law fit its goodness-of-fit p-value and the attachment exponent its interval; 0
-    skips them. ``window`` / ``window_step`` (durations such as ``"1d"``, ``"6h"``; no step
-    means tumbling windows) cut time for the per-window statistics; ``top_k`` is the elite
-    size whose persistence between windows is measured. ``ngram`` (word n-gram length) and
-    ``min_adopters`` (distinct actors needed) define the content cascades. ``cp_nulls``,
-    ``role_nulls`` and ``mesoscale_nulls`` are the numbers of degree-preserving null graphs
-    behind the core-periphery p-values, the role silhouette baseline and the community
-    z-scores; ``mesoscale_window`` (tumbling) cuts time for the per-window community profiles.
-    ``n_jobs`` worker processes compute those nulls (None: one per core; 1: in this process,
-    much faster for small graphs, where starting workers costs more than the nulls; results
-    do not depend on it).
-    ``publish_artifacts`` publishes ``netdyn-run-summary`` and ``netdyn-powerlaw-fits``
-    (:func:`publish_run_artifacts`); a parent flow that publishes its own passes False.
+    windows, concentration, attachment kernel, largest-cascade scaling, persistence, content
+    cascades, exposure, core-periphery, rich club, roles, mesoscale profiles, ...) keyed by a
+    new ``run_id``, records the run in ``runs`` (``parameters``:
+    :func:`analysis_parameters`), and writes ``<reports_dir>/<run_id>.html``.
+
+    Parameters
+    ----------
+    db : str, default ``"netdyn.duckdb"``
+        The DuckDB file of the event log.
+    sources : list of str, optional
+        Source labels to analyse together; None: every source in the log.
+    reports_dir : str, default ``"reports"``
+        Folder of the HTML report.
+    options : AnalysisOptions, default :data:`~netdyn.flows.options.DEFAULT_ANALYSIS`
+        Every option that decides the results: bootstrap resamples, windows, elite size,
+        content-cascade parameters, null counts, seed
+        (:class:`~netdyn.flows.options.AnalysisOptions`). Prefect also accepts a mapping of
+        its fields (a deployment's JSON parameters); absent fields take their defaults.
+    n_jobs : int, optional
+        Worker processes for the null models (None or -1: one per core; 1: in this process,
+        much faster for small graphs, where starting workers costs more than the nulls).
+        Results do not depend on it.
+    publish_artifacts : bool, default True
+        Publish ``netdyn-run-summary`` and ``netdyn-powerlaw-fits``
+        (:func:`publish_run_artifacts`); a parent flow that publishes its own passes False.
 
     Returns
     -------
     dict
         ``run_id``, ``report`` (path), ``sources``, the counts of each step, ``fits`` (one
         dict per fitted quantity) and ``summary_markdown`` (the summary's bullet points).
+
+    Raises
+    ------
+    InvalidInputError
+        If the log is empty, a source is unknown or ``n_jobs`` is unusable, before the run
+        starts. (Bad analysis options never get here: the object refuses them when built,
+        and Prefect refuses a mapping that does not validate.)
     """
     logger = get_run_logger()
     sources = _sources(db, sources)
     # fail on bad arguments before the run starts
-    check_analysis_options(
-        n_bootstrap=n_bootstrap,
-        top_k=top_k,
-        ngram=ngram,
-        min_adopters=min_adopters,
-        cp_nulls=cp_nulls,
-        role_nulls=role_nulls,
-        mesoscale_nulls=mesoscale_nulls,
-        window=window,
-        window_step=window_step,
-        mesoscale_window=mesoscale_window,
-        n_jobs=n_jobs,
-    )
-    parameters = analysis_parameters(
-        sources,
-        reports_dir=reports_dir,
-        n_bootstrap=n_bootstrap,
-        seed=seed,
-        window=window,
-        window_step=window_step,
-        top_k=top_k,
-        ngram=ngram,
-        min_adopters=min_adopters,
-        cp_nulls=cp_nulls,
-        role_nulls=role_nulls,
-        mesoscale_nulls=mesoscale_nulls,
-        mesoscale_window=mesoscale_window,
-    )
-    spec = WindowSpec.parse(window, window_step)
+    check_n_jobs(n_jobs)
+    parameters = analysis_parameters(sources, options, reports_dir=reports_dir)
+    spec = options.window_spec()
     with recorded_run(db, flow="analyze", parameters=parameters, sources=sources) as run:
         run_id = run.run_id
         projections_task(db)
         cascade_counts = cascades_task(db, run_id, sources)
         actor_counts = actor_metrics_task(db, run_id, sources)
-        content_counts = content_task(db, run_id, ngram, min_adopters)
-        fits = powerlaw_task(db, run_id, n_bootstrap, seed)
-        elites_task(db, run_id, n_bootstrap, seed)
-        window_counts = windows_task(db, run_id, window, window_step, top_k)
+        content_counts = content_task(db, run_id, options)
+        fits = powerlaw_task(db, run_id, options.n_bootstrap, options.seed)
+        elites_task(db, run_id, options.n_bootstrap, options.seed)
+        window_counts = windows_task(db, run_id, options)
         exposure = exposure_task(db, run_id)
-        structure = structure_task(
-            db, run_id, cp_nulls, role_nulls, mesoscale_nulls, mesoscale_window, seed, n_jobs
-        )
+        structure = structure_task(db, run_id, options, n_jobs)
         report = run.report_path = report_task(db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)
     summary = (

@@ -10,11 +10,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from flows.analyze import analysis_parameters, analyze_flow
-from netdyn.compare import write_compare_report, write_comparison
-from netdyn.db import connect
-from netdyn.errors import InvalidInputError
-from netdyn.runs import data_fingerprint, package_versions, recorded_run
+from netdyn.core.errors import InvalidInputError
+from netdyn.flows.analyze import analysis_parameters, analyze_flow
+from netdyn.flows.options import DEFAULT_ANALYSIS, AnalysisOptions, check_n_jobs
+from netdyn.report.compare import write_compare_report
+from netdyn.results.comparison import write_comparison
+from netdyn.store.db import connect
+from netdyn.store.runs import data_fingerprint, package_versions, recorded_run
 
 __all__ = ["compare_flow", "reusable_analysis"]
 
@@ -23,10 +25,22 @@ def reusable_analysis(con: Any, source: str, parameters: dict[str, Any]) -> str 
     """The newest completed analysis of exactly ``source`` whose results a new one would repeat.
 
     That is an ``analyze`` run over ``[source]`` alone, completed, with the same
-    ``parameters`` as :func:`flows.analyze.analysis_parameters` gives (``reports_dir``
-    aside), the same data fingerprint as the source has now (no event appended since) and
-    the same package versions (netdyn's included). Every analysis is a function of the
-    events and the parameters (seeded), so its tables are what a new run would write.
+    ``parameters`` as :func:`netdyn.flows.analyze.analysis_parameters` gives (``reports_dir``
+    aside: every analysis option of :meth:`AnalysisOptions.to_parameters
+    <netdyn.flows.options.AnalysisOptions.to_parameters>` counts), the same data fingerprint
+    as the source has now (no event appended since) and the same package versions (netdyn's
+    included). Every analysis is a function of the events and the parameters (seeded), so
+    its tables are what a new run would write.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        An open connection to the database.
+    source : str
+        The source label.
+    parameters : dict
+        The ``runs.parameters`` a new analysis would record
+        (:func:`~netdyn.flows.analyze.analysis_parameters`).
 
     Returns
     -------
@@ -87,36 +101,52 @@ def compare_flow(
     sources: list[str],
     db: str = "netdyn.duckdb",
     reports_dir: str = "reports",
-    n_bootstrap: int = 200,
-    seed: int = 0,
-    window: str = "1d",
-    cp_nulls: int = 100,
-    role_nulls: int = 10,
-    mesoscale_nulls: int = 20,
+    options: AnalysisOptions = DEFAULT_ANALYSIS,
+    n_jobs: int | None = None,
     reuse: bool = True,
 ) -> dict:
     """Analyse each of ``sources`` in a run of its own, then compare them (the first is the
     reference) in a compare run: ``comparison_statistics``, ``comparison_distances`` and a
-    report ``<reports_dir>/<run_id>.html`` with overlaid CCDFs. The null counts are passed to
-    each analysis (:func:`flows.analyze.analyze_flow`). With ``reuse``, a source whose events
-    are unchanged since a completed analysis with the same options is not analysed again:
-    that run is compared (:func:`reusable_analysis`); ``reused`` in the result lists them.
+    report ``<reports_dir>/<run_id>.html`` with overlaid CCDFs.
+
+    Parameters
+    ----------
+    sources : list of str
+        At least two distinct source labels; the first is the reference.
+    db : str, default ``"netdyn.duckdb"``
+        The DuckDB file of the event log.
+    reports_dir : str, default ``"reports"``
+        Folder of the HTML reports.
+    options : AnalysisOptions, default :data:`~netdyn.flows.options.DEFAULT_ANALYSIS`
+        The options of every analysis (:func:`netdyn.flows.analyze.analyze_flow`), passed
+        whole; the compare run records them too.
+    n_jobs : int, optional
+        Worker processes for the null models (None: one per core).
+    reuse : bool, default True
+        A source whose events are unchanged since a completed analysis with the same options
+        (every field of ``options``) is not analysed again: that run is compared
+        (:func:`reusable_analysis`); ``reused`` in the result lists them.
+
+    Returns
+    -------
+    dict
+        ``run_id``, ``analyses`` (source -> analyze run id), ``reused``, ``report`` and the
+        comparison counts.
 
     Raises
     ------
     InvalidInputError
-        With fewer than two distinct sources.
+        With fewer than two distinct sources, or an unusable ``n_jobs``.
     """
     distinct = list(dict.fromkeys(sources))
     if len(distinct) < 2:
         raise InvalidInputError("compare needs at least two distinct sources, e.g. REAL NULL")
+    check_n_jobs(n_jobs)
     logger = get_run_logger()
     analyses, reused = {}, []
     for source in distinct:
         if reuse:
-            options = dict(n_bootstrap=n_bootstrap, seed=seed, window=window, cp_nulls=cp_nulls)
-            options |= dict(role_nulls=role_nulls, mesoscale_nulls=mesoscale_nulls)
-            parameters = analysis_parameters([source], reports_dir=reports_dir, **options)
+            parameters = analysis_parameters([source], options, reports_dir=reports_dir)
             previous = find_reusable_task(db, source, parameters)
             if previous is not None:
                 logger.info(
@@ -126,22 +156,14 @@ def compare_flow(
                 reused.append(source)
                 continue
         result = analyze_flow(
-            db=db,
-            sources=[source],
-            reports_dir=reports_dir,
-            n_bootstrap=n_bootstrap,
-            seed=seed,
-            window=window,
-            cp_nulls=cp_nulls,
-            role_nulls=role_nulls,
-            mesoscale_nulls=mesoscale_nulls,
+            db=db, sources=[source], reports_dir=reports_dir, options=options, n_jobs=n_jobs
         )
         analyses[source] = result["run_id"]
     parameters = {
         "sources": distinct,
         "analyses": analyses,
         "reused": reused,
-        "n_bootstrap": n_bootstrap,
+        **options.to_parameters(),
     }
     with recorded_run(db, flow="compare", parameters=parameters, sources=distinct) as run:
         counts = comparison_task(db, run.run_id, analyses)

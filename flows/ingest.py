@@ -2,7 +2,7 @@
 
 Also the retry policy every I/O task of the flows shares (:func:`io_retry_options`):
 exponential backoff with jitter, and no retry for bad input, which would fail the same way
-again. Appends are idempotent (keys and content hashes, :mod:`netdyn.eventlog`), so a retried
+again. Appends are idempotent (keys and content hashes, :mod:`netdyn.store.eventlog`), so a retried
 unit never stores a row twice.
 """
 
@@ -20,12 +20,12 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
-from ingest.load import DEFAULT_MAX_REJECTED_SHARE
-from ingest.load import ingest_unit as load_unit
-from ingest.readers import get_reader
-from netdyn.db import connect
-from netdyn.errors import EventLogError, InvalidInputError, NetDynError
-from netdyn.runs import recorded_run
+from netdyn.core.errors import EventLogError, InvalidInputError, NetDynError
+from netdyn.ingest.load import DEFAULT_MAX_REJECTED_SHARE
+from netdyn.ingest.load import ingest_unit as load_unit
+from netdyn.ingest.readers import get_reader
+from netdyn.store.db import connect
+from netdyn.store.runs import recorded_run
 
 __all__ = [
     "ingest_flow",
@@ -84,9 +84,9 @@ def io_retry_options(backoff_seconds: float = IO_BACKOFF_SECONDS) -> dict[str, A
     Notes
     -----
     Only I/O and database hiccups are retried: any exception that is not a
-    :class:`~netdyn.errors.NetDynError`, and :class:`~netdyn.errors.EventLogError` (which
+    :class:`~netdyn.core.errors.NetDynError`, and :class:`~netdyn.core.errors.EventLogError` (which
     includes a database locked by another writer). Bad input
-    (:class:`~netdyn.errors.InvalidInputError`, an unknown format, too many rejected rows,
+    (:class:`~netdyn.core.errors.InvalidInputError`, an unknown format, too many rejected rows,
     a schema error) fails at once. The jitter is Prefect's and is not seeded; it changes
     only when a retry happens, never a result.
 
@@ -218,7 +218,7 @@ def ingest_flow(
     Parameters
     ----------
     source : str
-        Reader name (:data:`ingest.readers.READERS`): ``twitter15-16``, ``moltbook-api``,
+        Reader name (:data:`netdyn.ingest.readers.READERS`): ``twitter15-16``, ``moltbook-api``,
         ``moltbook-observatory``, ``edgelist``, ``table``, ``scholp``.
     path : str
         File or folder to read.

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from flows.analyze import analyze_flow, check_analysis_options, publish_run_artifacts
-from flows.ingest import ingest_flow
-from flows.simulate import simulate_flow
-from ingest.load import DEFAULT_MAX_REJECTED_SHARE
-from netdyn.errors import InvalidInputError
+from netdyn.core.errors import InvalidInputError
+from netdyn.flows.analyze import analyze_flow, publish_run_artifacts
+from netdyn.flows.ingest import ingest_flow
+from netdyn.flows.options import DEFAULT_ANALYSIS, AnalysisOptions, check_n_jobs
+from netdyn.flows.simulate import simulate_flow
+from netdyn.ingest.load import DEFAULT_MAX_REJECTED_SHARE
 
 __all__ = ["pipeline_flow"]
 
@@ -26,28 +27,41 @@ def pipeline_flow(
     path: str | None = None,
     label: str | None = None,
     n_events: int = 100_000,
-    seed: int = 0,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     force: bool = False,
-    options: dict[str, str] | None = None,
-    n_bootstrap: int = 200,
-    window: str = "1d",
-    window_step: str | None = None,
-    top_k: int = 10,
-    ngram: int = 3,
-    min_adopters: int = 2,
-    cp_nulls: int = 100,
-    role_nulls: int = 10,
-    mesoscale_nulls: int = 20,
+    reader_options: dict[str, str] | None = None,
+    options: AnalysisOptions = DEFAULT_ANALYSIS,
     n_jobs: int | None = None,
 ) -> dict:
     """Extract → validate → load → project → analyse → report, as one flow run.
 
     With ``source`` and ``path``, ingests that real data; with neither, simulates a platform
-    of about ``n_events`` events with ``seed``. Then analyses exactly the events it loaded.
-    Files already ingested (same SHA-256) are skipped unless ``force``. ``n_bootstrap``,
-    ``window``, ``window_step``, ``top_k``, ``ngram``, ``min_adopters``, the null counts and
-    ``n_jobs`` are passed to the analysis (see :func:`flows.analyze.analyze_flow`).
+    of about ``n_events`` events seeded by ``options.seed``. Then analyses exactly the events
+    it loaded (:func:`netdyn.flows.analyze.analyze_flow`).
+
+    Parameters
+    ----------
+    db : str, default ``"netdyn.duckdb"``
+        The DuckDB file of the event log.
+    reports_dir : str, default ``"reports"``
+        Folder of the HTML report.
+    source, path : str, optional
+        Format (a reader name) and file or folder of the real data to ingest; both or neither.
+    label : str, optional
+        Source label of the ingested events (default: the reader's).
+    n_events : int, default 100,000
+        Size of the simulation when nothing is ingested.
+    max_rejected_share : float, default :data:`~netdyn.ingest.load.DEFAULT_MAX_REJECTED_SHARE`
+        A batch rejecting a larger share of its records fails and stores nothing.
+    force : bool, default False
+        Re-read files already ingested (same SHA-256); otherwise they are skipped.
+    reader_options : dict of str to str, optional
+        Reader options (the ``table`` format's column mapping).
+    options : AnalysisOptions, default :data:`~netdyn.flows.options.DEFAULT_ANALYSIS`
+        The analysis options, passed whole to the analysis; its ``seed`` also seeds the
+        simulation.
+    n_jobs : int, optional
+        Worker processes for the null models (None: one per core).
 
     Returns
     -------
@@ -57,25 +71,14 @@ def pipeline_flow(
     Raises
     ------
     InvalidInputError
-        If only one of ``source`` and ``path`` is given, or an analysis option is out of
-        range (checked before anything is loaded).
+        If only one of ``source`` and ``path`` is given, or ``n_jobs`` is unusable (checked
+        before anything is loaded, so bad options never leave data loaded and unanalysed).
     """
     logger = get_run_logger()
     if (source is None) != (path is None):
         raise InvalidInputError("give both --source and --path to ingest real data, or neither")
-    check_analysis_options(
-        n_bootstrap=n_bootstrap,
-        top_k=top_k,
-        ngram=ngram,
-        min_adopters=min_adopters,
-        cp_nulls=cp_nulls,
-        role_nulls=role_nulls,
-        mesoscale_nulls=mesoscale_nulls,
-        window=window,
-        window_step=window_step,
-        mesoscale_window="7d",
-        n_jobs=n_jobs,
-    )
+    check_n_jobs(n_jobs)
+    seed = options.seed
     if source is not None and path is not None:
         load = ingest_flow(
             source=source,
@@ -84,7 +87,7 @@ def pipeline_flow(
             label=label,
             max_rejected_share=max_rejected_share,
             force=force,
-            options=options,
+            options=reader_options,
             publish_artifacts=False,
         )
         lines = [
@@ -104,16 +107,7 @@ def pipeline_flow(
         db=db,
         sources=[load["label"]],
         reports_dir=reports_dir,
-        n_bootstrap=n_bootstrap,
-        seed=seed,
-        window=window,
-        window_step=window_step,
-        top_k=top_k,
-        ngram=ngram,
-        min_adopters=min_adopters,
-        cp_nulls=cp_nulls,
-        role_nulls=role_nulls,
-        mesoscale_nulls=mesoscale_nulls,
+        options=options,
         n_jobs=n_jobs,
         publish_artifacts=False,
     )

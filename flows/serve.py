@@ -2,17 +2,17 @@
 
 :func:`scheduled_flow` (flow ``netdyn-scheduled``) is the job a schedule runs. Each run
 
-1. lists the watched folder (:func:`netdyn.watch.scan_folder`): the files matching the
+1. lists the watched folder (:func:`netdyn.flows.watch.scan_folder`): the files matching the
    format's patterns, leaving hidden and partial names and files modified in the last
    ``settle_seconds`` for a later run;
 2. hashes the ready files (SHA-256, cached while size, mtime and inode are unchanged) and
    keeps those whose content is not yet committed under the source label
-   (:func:`netdyn.watch.mark_committed`) — *incremental*: a file is read once, however many
+   (:func:`netdyn.flows.watch.mark_committed`) — *incremental*: a file is read once, however many
    runs see it;
 3. ingests each new file as one task with retries (exponential backoff and jitter,
-   :func:`flows.ingest.io_retry_options`); bad input fails at once and is reported;
+   :func:`netdyn.flows.ingest.io_retry_options`); bad input fails at once and is reported;
 4. re-analyses the source only if its events changed since its last completed analysis
-   (:func:`netdyn.watch.analysis_state`), otherwise says why it skipped;
+   (:func:`netdyn.flows.watch.analysis_state`), otherwise says why it skipped;
 5. publishes ``netdyn-run-summary`` (markdown), ``netdyn-ingest-batches``,
    ``netdyn-watched-files`` and, when it analysed, ``netdyn-powerlaw-fits`` (tables), each
    key once per run so versions line up.
@@ -43,15 +43,12 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron, Interval, validate_cron_string
 
-from flows.analyze import analyze_flow, check_analysis_options, publish_run_artifacts
-from flows.ingest import ingest_unit, io_retry_options, plain_rows
-from flows.simulate import simulate_flow
-from ingest.load import DEFAULT_MAX_REJECTED_SHARE
-from ingest.readers import get_reader
-from netdyn.db import connect
-from netdyn.errors import EventLogError, InvalidInputError, NetDynError
-from netdyn.runs import recorded_run
-from netdyn.watch import (
+from netdyn.core.errors import EventLogError, InvalidInputError, NetDynError
+from netdyn.flows.analyze import analyze_flow, publish_run_artifacts
+from netdyn.flows.ingest import ingest_unit, io_retry_options, plain_rows
+from netdyn.flows.options import DEFAULT_ANALYSIS, AnalysisOptions, check_n_jobs
+from netdyn.flows.simulate import simulate_flow
+from netdyn.flows.watch import (
     DEFAULT_SETTLE_SECONDS,
     analysis_state,
     hash_cache_path,
@@ -59,6 +56,10 @@ from netdyn.watch import (
     mark_committed,
     scan_folder,
 )
+from netdyn.ingest.load import DEFAULT_MAX_REJECTED_SHARE
+from netdyn.ingest.readers import get_reader
+from netdyn.store.db import connect
+from netdyn.store.runs import recorded_run
 
 __all__ = [
     "scheduled_flow",
@@ -101,7 +102,7 @@ def watch_patterns(source_format: str, options: dict[str, str] | None = None) ->
     Parameters
     ----------
     source_format : str
-        A reader name of :data:`ingest.readers.READERS`.
+        A reader name of :data:`netdyn.ingest.readers.READERS`.
     options : dict of str to str, optional
         Reader options (the ``table`` format's mapping may fix the file format).
 
@@ -187,7 +188,7 @@ def _ingest_error(failures: list[tuple[str, BaseException]]) -> NetDynError:
 
 
 def _is_transient(error: BaseException) -> bool:
-    """The errors :func:`flows.ingest.io_retry_options` retries (I/O, database)."""
+    """The errors :func:`netdyn.flows.ingest.io_retry_options` retries (I/O, database)."""
     return not isinstance(error, NetDynError) or isinstance(error, EventLogError)
 
 
@@ -200,20 +201,10 @@ def scheduled_flow(
     reports_dir: str = "reports",
     patterns: list[str] | None = None,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
-    options: dict[str, str] | None = None,
+    reader_options: dict[str, str] | None = None,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     n_events: int = 100_000,
-    seed: int = 0,
-    n_bootstrap: int = 200,
-    window: str = "1d",
-    window_step: str | None = None,
-    top_k: int = 10,
-    ngram: int = 3,
-    min_adopters: int = 2,
-    cp_nulls: int = 100,
-    role_nulls: int = 10,
-    mesoscale_nulls: int = 20,
-    mesoscale_window: str = "7d",
+    options: AnalysisOptions = DEFAULT_ANALYSIS,
     n_jobs: int | None = None,
     retry_backoff_seconds: float = 2.0,
 ) -> dict:
@@ -223,7 +214,7 @@ def scheduled_flow(
     ----------
     watch : str, optional
         The watched folder. None simulates the embedded default platform (``n_events``,
-        ``seed``) instead; the same seed appends nothing after the first run.
+        ``options.seed``) instead; the same seed appends nothing after the first run.
     source_format : str, optional
         Reader name of the watched files (``edgelist``, ``table``, ``moltbook-api``,
         ``moltbook-observatory``, ``twitter15-16``); required with ``watch``.
@@ -239,17 +230,20 @@ def scheduled_flow(
     settle_seconds : float
         Files modified less than this many seconds ago are left for the next run (default
         10 s).
-    options : dict of str to str, optional
+    reader_options : dict of str to str, optional
         Reader options (the ``table`` format's column mapping).
     max_rejected_share : float
         A file rejecting a larger share of its records fails and stores nothing.
-    n_events, seed : int
-        Size and seed of the simulation when no folder is watched; ``seed`` also seeds the
-        analysis bootstrap and nulls.
-    n_bootstrap, window, window_step, top_k, ngram, min_adopters, cp_nulls, role_nulls, \
-mesoscale_nulls, mesoscale_window, n_jobs
-        Analysis options, as :func:`flows.analyze.analyze_flow`. An analysis that fails is
-        reported in the summary artifact, and the run then fails with its error.
+    n_events : int
+        Size of the simulation when no folder is watched (seeded by ``options.seed``).
+    options : AnalysisOptions
+        The analysis options, passed whole to :func:`netdyn.flows.analyze.analyze_flow`
+        (default :data:`~netdyn.flows.options.DEFAULT_ANALYSIS`). A deployment gives them as
+        a mapping of fields (``{"cp_nulls": 20}``; absent fields take their defaults), which
+        Prefect validates before the run starts. An analysis that fails is reported in the
+        summary artifact, and the run then fails with its error.
+    n_jobs : int, optional
+        Worker processes for the null models (None: one per core).
     retry_backoff_seconds : float
         First retry delay of an ingest task, in seconds (then doubled; jittered).
 
@@ -262,33 +256,22 @@ mesoscale_nulls, mesoscale_window, n_jobs
         ``n_new_files``, ``batches`` (one dict per batch appended), ``n_inserted``,
         ``ingest_run_id`` (None if nothing was new), ``analysis_reason``
         (``never_analysed`` | ``new_events`` | ``up_to_date`` | ``no_events``),
-        ``is_analysed`` and ``analysis`` (the :func:`~flows.analyze.analyze_flow` result or
+        ``is_analysed`` and ``analysis`` (the :func:`~netdyn.flows.analyze.analyze_flow` result or
         None).
 
     Raises
     ------
     InvalidInputError
         At once, before anything is read, for bad arguments (no format with a folder, a
-        missing folder, an unknown format, bad analysis options). After the run has
+        missing folder, an unknown format, an unusable ``n_jobs``). After the run has
         ingested, analysed and published what it could, if some new files were bad input
         (unknown format, too many rejected records); they are not retried.
     EventLogError
         After the run, if a file still failed for another reason after its retries.
     """
     logger = get_run_logger()
-    check_analysis_options(
-        n_bootstrap=n_bootstrap,
-        top_k=top_k,
-        ngram=ngram,
-        min_adopters=min_adopters,
-        cp_nulls=cp_nulls,
-        role_nulls=role_nulls,
-        mesoscale_nulls=mesoscale_nulls,
-        window=window,
-        window_step=window_step,
-        mesoscale_window=mesoscale_window,
-        n_jobs=n_jobs,
-    )
+    check_n_jobs(n_jobs)
+    seed = options.seed
     files: list[dict] = []
     batches: list[dict] = []
     ingest_run_id: str | None = None
@@ -316,9 +299,9 @@ mesoscale_nulls, mesoscale_window, n_jobs
             raise InvalidInputError(
                 f"watched folder {watch} does not exist or is not a folder; create it first"
             )
-        spec = get_reader(source_format, options)
+        spec = get_reader(source_format, reader_options)
         label = label or spec.default_label(Path(watch))
-        globs = list(patterns) if patterns else list(watch_patterns(source_format, options))
+        globs = list(patterns) if patterns else list(watch_patterns(source_format, reader_options))
         files = scan_task(watch, source_format, label, db, globs, settle_seconds)
         new = [f for f in files if f["is_new"]]
         if new:
@@ -329,7 +312,7 @@ mesoscale_nulls, mesoscale_window, n_jobs
                 "label": label,
                 "files": [f["path"] for f in new],
                 "max_rejected_share": max_rejected_share,
-                "options": options or {},
+                "options": reader_options or {},
                 "scheduled": True,
             }
             try:
@@ -346,7 +329,7 @@ mesoscale_nulls, mesoscale_window, n_jobs
                             label,
                             max_rejected_share,
                             False,
-                            options,
+                            reader_options,
                             return_state=True,
                         )
                         if state.is_completed():
@@ -388,17 +371,7 @@ mesoscale_nulls, mesoscale_window, n_jobs
                 db=db,
                 sources=[label],
                 reports_dir=reports_dir,
-                n_bootstrap=n_bootstrap,
-                seed=seed,
-                window=window,
-                window_step=window_step,
-                top_k=top_k,
-                ngram=ngram,
-                min_adopters=min_adopters,
-                cp_nulls=cp_nulls,
-                role_nulls=role_nulls,
-                mesoscale_nulls=mesoscale_nulls,
-                mesoscale_window=mesoscale_window,
+                options=options,
                 n_jobs=n_jobs,
                 publish_artifacts=False,
             )
@@ -541,20 +514,10 @@ def serve(
     name: str = DEPLOYMENT_NAME,
     patterns: list[str] | None = None,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
-    options: dict[str, str] | None = None,
+    reader_options: dict[str, str] | None = None,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     n_events: int = 100_000,
-    seed: int = 0,
-    n_bootstrap: int = 200,
-    window: str = "1d",
-    window_step: str | None = None,
-    top_k: int = 10,
-    ngram: int = 3,
-    min_adopters: int = 2,
-    cp_nulls: int = 100,
-    role_nulls: int = 10,
-    mesoscale_nulls: int = 20,
-    mesoscale_window: str = "7d",
+    options: AnalysisOptions = DEFAULT_ANALYSIS,
     n_jobs: int | None = None,
 ) -> None:
     """Serve :func:`scheduled_flow` on a schedule until stopped (blocking; ``netdyn serve``).
@@ -565,10 +528,13 @@ def serve(
 
     Parameters
     ----------
-    watch, source_format, label, patterns, settle_seconds, options, max_rejected_share, \
-n_events, seed, n_bootstrap, window, window_step, top_k, ngram, min_adopters, cp_nulls, \
-role_nulls, mesoscale_nulls, mesoscale_window, n_jobs
+    watch, source_format, label, patterns, settle_seconds, reader_options, \
+max_rejected_share, n_events, n_jobs
         The parameters of every run (:func:`scheduled_flow`); checked here, before serving.
+    options : AnalysisOptions
+        The analysis options of every run (default
+        :data:`~netdyn.flows.options.DEFAULT_ANALYSIS`), stored in the deployment as the
+        mapping of its fields (the parameter ``options``).
     db, reports_dir : str or PathLike
         Made absolute here, so runs find them whatever their working directory.
     cron, interval_seconds, timezone, name
@@ -578,7 +544,8 @@ role_nulls, mesoscale_nulls, mesoscale_window, n_jobs
     Raises
     ------
     InvalidInputError
-        If the schedule, the folder, the format or an analysis option is unusable.
+        If the schedule, the folder, the format or ``n_jobs`` is unusable. (Bad analysis
+        options are refused when the :class:`~netdyn.flows.options.AnalysisOptions` is built.)
 
     Notes
     -----
@@ -593,19 +560,7 @@ role_nulls, mesoscale_nulls, mesoscale_window, n_jobs
     """
     if cron is None and interval_seconds is None:
         cron = DEFAULT_CRON
-    check_analysis_options(
-        n_bootstrap=n_bootstrap,
-        top_k=top_k,
-        ngram=ngram,
-        min_adopters=min_adopters,
-        cp_nulls=cp_nulls,
-        role_nulls=role_nulls,
-        mesoscale_nulls=mesoscale_nulls,
-        window=window,
-        window_step=window_step,
-        mesoscale_window=mesoscale_window,
-        n_jobs=n_jobs,
-    )
+    check_n_jobs(n_jobs)
     if watch is not None:
         if source_format is None:
             raise InvalidInputError("give --source (the files' format) with --watch, e.g. edgelist")
@@ -613,7 +568,7 @@ role_nulls, mesoscale_nulls, mesoscale_window, n_jobs
             raise InvalidInputError(
                 f"watched folder {watch} does not exist or is not a folder; create it first"
             )
-        watch_patterns(source_format, options)
+        watch_patterns(source_format, reader_options)
         if not settle_seconds >= 0:
             raise InvalidInputError(f"settle_seconds must be >= 0; got {settle_seconds}")
     elif source_format is not None:
@@ -626,20 +581,10 @@ role_nulls, mesoscale_nulls, mesoscale_window, n_jobs
         "reports_dir": str(Path(reports_dir).resolve()),
         "patterns": patterns,
         "settle_seconds": settle_seconds,
-        "options": options,
+        "reader_options": reader_options,
         "max_rejected_share": max_rejected_share,
         "n_events": n_events,
-        "seed": seed,
-        "n_bootstrap": n_bootstrap,
-        "window": window,
-        "window_step": window_step,
-        "top_k": top_k,
-        "ngram": ngram,
-        "min_adopters": min_adopters,
-        "cp_nulls": cp_nulls,
-        "role_nulls": role_nulls,
-        "mesoscale_nulls": mesoscale_nulls,
-        "mesoscale_window": mesoscale_window,
+        "options": options.model_dump(mode="json"),
         "n_jobs": n_jobs,
     }
     opts = deployment_options(

@@ -7,11 +7,12 @@ from dataclasses import asdict
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
-from flows.ingest import io_retry_options
-from ingest.load import ingest_chunk
-from netdyn.db import connect
-from netdyn.runs import recorded_run
-from sim.platform import MODEL, PlatformParams, simulate_platform
+from netdyn.flows.ingest import io_retry_options
+from netdyn.ingest.load import ingest_chunk
+from netdyn.sim.labels import REPLAYED, synthetic_label
+from netdyn.sim.platform import MODEL, PlatformParams, simulate_platform
+from netdyn.store.db import connect
+from netdyn.store.runs import recorded_run
 
 __all__ = ["simulate_flow", "null_replay_flow", "calibrated_flow"]
 
@@ -27,7 +28,9 @@ def generate_and_append(db: str, params: dict) -> dict:
     chunk = simulate_platform(p)
     con = connect(db)
     try:
-        return asdict(ingest_chunk(con, chunk, source=p.source_label, reader=f"sim:{MODEL}"))
+        return asdict(
+            ingest_chunk(con, chunk, source=p.source_label, reader=synthetic_label(MODEL))
+        )
     finally:
         con.close()
 
@@ -43,7 +46,7 @@ def simulate_flow(
     n_communities: int = 20,
 ) -> dict:
     """Simulate a MoltBook-like platform of about ``n_events`` events (see
-    :mod:`sim.platform`) and append it under the source label ``sim:platform:<hash>``.
+    :mod:`netdyn.sim.platform`) and append it under the source label ``sim:platform:<hash>``.
 
     The same parameters and seed give the same label and identical events, so re-running
     appends nothing new.
@@ -76,10 +79,10 @@ def simulate_flow(
 @task(cache_policy=NONE)
 def replay_and_append(db: str, source: str, model: str, seed: int) -> dict:
     """Replay ``source`` under a null model and append it as one batch of its own source."""
-    from ingest.canonical import Chunk
-    from netdyn.errors import InvalidInputError
-    from netdyn.eventlog import read_events
-    from sim.nulls import null_source_label, replay_null
+    from netdyn.core.errors import InvalidInputError
+    from netdyn.sim.nulls import null_source_label, replay_null
+    from netdyn.store.canonical import Chunk
+    from netdyn.store.eventlog import read_events
 
     con = connect(db)
     try:
@@ -88,9 +91,10 @@ def replay_and_append(db: str, source: str, model: str, seed: int) -> dict:
             raise InvalidInputError(f"no events with source {source!r} in {db}; nothing to replay")
         replay = replay_null(events, model, seed=seed)
         label = null_source_label(source, model, seed)
-        chunk = Chunk(f"null:{model}?source={source}&seed={seed}", label)
+        reader = synthetic_label(model, kind=REPLAYED)
+        chunk = Chunk(f"{reader}?source={source}&seed={seed}", label)
         chunk.rows.add_frame(replay.events)
-        batch = asdict(ingest_chunk(con, chunk, source=label, reader=f"null:{model}"))
+        batch = asdict(ingest_chunk(con, chunk, source=label, reader=reader))
         return {"label": label, "n_randomised": replay.n_randomised, **batch}
     finally:
         con.close()
@@ -100,7 +104,7 @@ def replay_and_append(db: str, source: str, model: str, seed: int) -> dict:
 def null_replay_flow(
     db: str = "netdyn.duckdb", source: str = "", model: str = "timestamp_shuffle", seed: int = 0
 ) -> dict:
-    """Replay the events of ``source`` under a null model (:mod:`sim.nulls`) and append them
+    """Replay the events of ``source`` under a null model (:mod:`netdyn.sim.nulls`) and append them
     under the synthetic source label ``null:<model>:<hash>`` (stable per source, model and
     seed, so re-running appends nothing new).
 
@@ -109,8 +113,8 @@ def null_replay_flow(
     dict
         ``label``, ``run_id``, ``model``, ``seed`` and the batch counts.
     """
-    from netdyn.errors import InvalidInputError
-    from sim.nulls import NULL_MODELS, null_source_label
+    from netdyn.core.errors import InvalidInputError
+    from netdyn.sim.nulls import NULL_MODELS, null_source_label
 
     if model not in NULL_MODELS:
         raise InvalidInputError(
@@ -129,9 +133,11 @@ def null_replay_flow(
 @task(cache_policy=NONE)
 def calibrate_and_append(db: str, source: str, seed: int) -> dict:
     """Estimate the branching model from ``source`` and append a synthetic log of its size."""
-    from netdyn.errors import InvalidInputError
-    from netdyn.eventlog import read_events
-    from sim.branching import calibrate, iter_branching_chunks
+    from netdyn.core.errors import InvalidInputError
+    from netdyn.sim.branching import MODEL as BRANCHING
+    from netdyn.sim.branching import iter_branching_chunks
+    from netdyn.sim.calibration import calibrate
+    from netdyn.store.eventlog import read_events
 
     con = connect(db)
     try:
@@ -142,10 +148,9 @@ def calibrate_and_append(db: str, source: str, seed: int) -> dict:
         del events
         params = calibration.params
         totals = {"n_read": 0, "n_inserted": 0, "n_duplicate": 0, "n_quarantined": 0}
+        reader = synthetic_label(BRANCHING)
         for chunk in iter_branching_chunks(params):
-            batch = asdict(
-                ingest_chunk(con, chunk, source=params.source_label, reader="sim:branching")
-            )
+            batch = asdict(ingest_chunk(con, chunk, source=params.source_label, reader=reader))
             for key in totals:
                 totals[key] += batch[key]
         return {
@@ -160,7 +165,7 @@ def calibrate_and_append(db: str, source: str, seed: int) -> dict:
 
 @flow(name="netdyn-calibrated-simulation")
 def calibrated_flow(db: str = "netdyn.duckdb", source: str = "", seed: int = 0) -> dict:
-    """Fit the branching platform model (:mod:`sim.branching`) to the events of ``source``
+    """Fit the branching platform model (:mod:`netdyn.sim.branching`) to the events of ``source``
     and append a synthetic log of the same size under ``sim:branching:<hash>``.
 
     The estimated parameters and how each was estimated are stored in ``runs.parameters``.

@@ -1,6 +1,6 @@
 """The sweep flow: one Prefect task per point of a parameter grid of the platform model.
 
-Each point simulates a platform (:func:`sim.platform.simulate_platform`) with its parameters
+Each point simulates a platform (:func:`netdyn.sim.platform.simulate_platform`) with its parameters
 and a seed of its own, measures it in memory (cascade sizes and their power-law fit, structural
 virality, concentration of activity) and returns a small dict — no database access in the
 task, so points run anywhere: threads by default, or the workers of a Dask cluster with no
@@ -25,14 +25,14 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from analytics.cascades import compute_cascades
-from analytics.elites import concentration
-from analytics.power_law import fit_power_law
-from netdyn.db import connect
-from netdyn.errors import InvalidInputError
-from netdyn.runs import recorded_run
-from netdyn.spreading import store_results
-from sim.platform import PlatformParams, simulate_platform
+from netdyn.analytics.cascades import compute_cascades
+from netdyn.analytics.concentration import concentration
+from netdyn.analytics.power_law import fit_power_law
+from netdyn.core.errors import InvalidInputError
+from netdyn.results.rows import store_results
+from netdyn.sim.platform import PlatformParams, simulate_platform
+from netdyn.store.db import connect
+from netdyn.store.runs import recorded_run
 
 __all__ = ["sweep_flow", "sweep_point", "sweep_grid"]
 

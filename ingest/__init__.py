@@ -1,5 +1,5 @@
 """Ingest: source formats → canonical rows (``readers``) → checks (``validate``) → event log.
 
-The event log itself lives in :mod:`netdyn.eventlog`; this package only turns input files into
-:class:`ingest.canonical.Chunk` objects and hands them to it.
+The event log itself lives in :mod:`netdyn.store.eventlog`; this package only turns input files into
+:class:`netdyn.store.canonical.Chunk` objects and hands them to it.
 """

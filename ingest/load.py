@@ -3,13 +3,13 @@
 This is the only place that wires the three layers together; flows call :func:`ingest_unit`
 once per input unit (each a retriable task). Readers come in two kinds:
 
-* *row readers* (``ReaderSpec.read``) yield :class:`ingest.canonical.Chunk` objects, which are
+* *row readers* (``ReaderSpec.read``) yield :class:`netdyn.store.canonical.Chunk` objects, which are
   staged from an Arrow table;
 * *SQL readers* (``ReaderSpec.stage``) stage their rows inside DuckDB directly (tabular
   formats: edge lists, CSV, Parquet, NDJSON), streaming the file without Python row objects.
 
 Either way validation is applied as one SQL expression while staging, and the event log
-appends the staged batch in one transaction (:func:`netdyn.eventlog.append_staged`).
+appends the staged batch in one transaction (:func:`netdyn.store.eventlog.append_staged`).
 
 An input file whose SHA-256 was already committed under the same source label and reader is
 recognised before it is read and skipped (a ``skipped`` result that points at the earlier
@@ -27,12 +27,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ingest.canonical import EVENT_SCHEMA, Chunk, sha256_file
-from ingest.readers import ReaderSpec, StagedInput, get_reader
-from ingest.validate import validation_sql
-from netdyn import progress
-from netdyn.errors import InvalidInputError
-from netdyn.eventlog import BatchResult, append_staged, find_committed_batch
+from netdyn.core import progress
+from netdyn.core.errors import InvalidInputError
+from netdyn.ingest.readers import ReaderSpec, StagedInput, get_reader
+from netdyn.ingest.validate import validation_sql
+from netdyn.store.canonical import EVENT_SCHEMA, Chunk, sha256_file
+from netdyn.store.eventlog import BatchResult, append_staged, find_committed_batch
 
 __all__ = [
     "ingest_chunk",
@@ -184,7 +184,7 @@ def ingest_unit(
     UnknownFormatError
         If the unit is not in the reader's format.
     RejectedShareError, EventLogError
-        As :func:`netdyn.eventlog.append_staged`.
+        As :func:`netdyn.store.eventlog.append_staged`.
     """
     content_hash = sha256_file(str(unit)) if unit.is_file() else None
     if content_hash is not None and not force:
@@ -252,7 +252,7 @@ def ingest_path(
     con : duckdb.DuckDBPyConnection
         An open, migrated netdyn database.
     fmt : str
-        A reader name of :data:`ingest.readers.READERS` (``twitter15-16``, ``moltbook-api``,
+        A reader name of :data:`netdyn.ingest.readers.READERS` (``twitter15-16``, ``moltbook-api``,
         ``moltbook-observatory``, ``edgelist``, ...).
     path : str or Path
         A file or folder in that format.

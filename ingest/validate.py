@@ -10,7 +10,7 @@ Checks (a row failing several gets the first reason in this order):
 ``missing_field``
     ``source_event_id`` or ``kind`` is null or blank.
 ``unknown_kind``
-    ``kind`` is not in :data:`ingest.canonical.KINDS`.
+    ``kind`` is not in :data:`netdyn.store.canonical.KINDS`.
 ``timestamp_out_of_range``
     ``occurred_at`` before 1970-01-01 UTC or more than one day after the ingest time, or a
     ``seconds_since_root`` that is not finite. (A *negative* ``seconds_since_root`` is valid:
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ingest.canonical import KINDS
+from netdyn.store.canonical import KINDS
 
 __all__ = ["validation_sql", "EARLIEST", "FUTURE_SLACK"]
 
@@ -52,7 +52,7 @@ def validation_sql(now: datetime | None = None, *, kind: str | None = None) -> t
     Raises
     ------
     ValueError
-        If ``kind`` is given and is not in :data:`ingest.canonical.KINDS`.
+        If ``kind`` is given and is not in :data:`netdyn.store.canonical.KINDS`.
     """
     latest = ((now or datetime.now(UTC)) + FUTURE_SLACK).astimezone(UTC)
     if kind is not None and kind not in KINDS:

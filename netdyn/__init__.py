@@ -1,10 +1,10 @@
 """netdyn: an event-sourced network-dynamics pipeline.
 
-The ``netdyn`` package holds the core shared by every stage: configuration, the DuckDB
-connection and schema migrations, the append-only event log, run bookkeeping, the
-analyst report and the command-line interface. Readers live in ``ingest``, analysis
-methods in ``analytics``, generative models and null models in ``sim``, and the Prefect
-flows that wire them together in ``flows``.
+The package: :mod:`netdyn.core` (errors, settings, progress events), :mod:`netdyn.store`
+(the DuckDB event store), :mod:`netdyn.ingest` (readers), :mod:`netdyn.sim` (generative and
+null models), :mod:`netdyn.analytics` (the analysis methods), :mod:`netdyn.results` (result
+writers), :mod:`netdyn.report` (HTML reports), :mod:`netdyn.flows` (Prefect flows) and
+:mod:`netdyn.cli` (the ``netdyn`` command).
 """
 
 __version__ = "0.1.0"

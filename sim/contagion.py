@@ -8,7 +8,8 @@ Three models of how adoption spreads along edges exposer → exposed:
   contagion (one exposure suffices, later ones add nothing), ``< 1`` a complex contagion with
   diminishing returns, ``> 1`` social reinforcement (Centola & Macy 2007; Centola 2010;
   Romero, Meeder & Kleinberg 2011). This is exactly the Cox model with a time-varying exposure
-  count that :func:`analytics.exposure.cox_exposure` fits, so it plants a known hazard ratio.
+  count that :func:`netdyn.analytics.cox_exposure.cox_exposure` fits, so it plants a known
+  hazard ratio.
 * :func:`independent_cascade` — the independent cascade model of Kempe, Kleinberg & Tardos
   (2003) in discrete steps: a newly active actor gets one chance to activate each out-neighbour,
   with probability ``p``.
@@ -18,8 +19,8 @@ Three models of how adoption spreads along edges exposer → exposed:
 
 :func:`contagion_events` turns any run into canonical events (edges as ``message``, seed
 adoptions as ``post``, other adoptions as ``retweet`` of the infecting parent's item), so cascade
-trees and the exposure graph can be rebuilt by :mod:`analytics.cascades` and
-:func:`analytics.exposure.exposure_edges_from_events`.
+trees and the exposure graph can be rebuilt by :mod:`netdyn.analytics.cascades` and
+:func:`netdyn.analytics.exposure.exposure_edges_from_events`.
 
 Graphs
 ------
@@ -51,7 +52,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -59,9 +60,10 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
-from analytics.cascades import tree_depths
-from ingest.canonical import EVENT_SCHEMA, sha256_text
-from netdyn.errors import InvalidInputError
+from netdyn.analytics.cascades import tree_depths
+from netdyn.core.errors import InvalidInputError
+from netdyn.sim.labels import synthetic_label
+from netdyn.store.canonical import EVENT_SCHEMA, sha256_text
 
 __all__ = [
     "MODEL",
@@ -126,7 +128,7 @@ class ContagionRun:
     @property
     def source_label(self) -> str:
         """``sim:contagion:<first 10 hex digits of the fingerprint>``: stable per run."""
-        return f"sim:{MODEL}:{self.fingerprint()[:10]}"
+        return synthetic_label(MODEL, self.fingerprint())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,7 +295,7 @@ def simulate_exposure_hazard(
     mean_delay : float, default 0
         Mean of an exponential delay between an adoption and the exposures it causes (>= 0);
         0 exposes at once. With delays the exposure times no longer equal
-        ``max(adopted_at, formed_at)``, so :func:`analytics.exposure.count_exposures` would
+        ``max(adopted_at, formed_at)``, so :func:`netdyn.analytics.exposure.count_exposures` would
         misplace them.
     seed : int, optional
         Seed of ``numpy.random.default_rng``; the same inputs and seed give identical output.
@@ -438,6 +440,51 @@ def simulate_exposure_hazard(
 # discrete-step models of Kempe, Kleinberg & Tardos
 
 
+def _first_per_target(
+    src: np.ndarray, dst: np.ndarray, key: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct target once, with the source of its edge of smallest ``key``."""
+    order = np.lexsort((key, dst))
+    src, dst = src[order], dst[order]
+    first = np.ones(dst.size, dtype=bool)
+    first[1:] = dst[1:] != dst[:-1]
+    return dst[first], src[first]
+
+
+def _spread(
+    g: _Graph,
+    seeds: np.ndarray,
+    max_steps: int | None,
+    activate: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, ...]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray, int]]]:
+    """Run a discrete-step contagion from ``seeds``, the rule of a model being ``activate``.
+
+    At each step the actors activated at the step before expose their inactive
+    out-neighbours; ``activate(src, dst, n_exposures)`` gets those edges and the exposure
+    counts so far and returns the actors activated at the next step and their parents.
+    Returns the activation step of every actor (-1: never), its parent (-1: none), its
+    exposures before activating, and the exposures as ``(exposed, exposer, step)`` arrays.
+    """
+    step_of = np.full(g.n, -1, dtype=np.int64)
+    parent = np.full(g.n, -1, dtype=np.int64)
+    n_exposures = np.zeros(g.n, dtype=np.int64)
+    step_of[seeds] = 0
+    frontier = seeds
+    exposures: list[tuple[np.ndarray, np.ndarray, int]] = []
+    step = 0
+    while frontier.size and (max_steps is None or step < max_steps):
+        edges = g.out_edges(frontier)
+        edges = edges[step_of[g.target[edges]] < 0]
+        src, dst = g.source[edges], g.target[edges]
+        exposures.append((dst, src, step))
+        np.add.at(n_exposures, dst, 1)
+        frontier, parents = activate(src, dst, n_exposures)
+        step_of[frontier] = step + 1
+        parent[frontier] = parents
+        step += 1
+    return step_of, parent, n_exposures, exposures
+
+
 def _step_run(
     g: _Graph,
     contagion_id: str,
@@ -547,30 +594,14 @@ def independent_cascade(
     g = _as_graph(graph)
     rng = np.random.default_rng(seed)
     seed_idx = _seed_indices(g, seeds, rng)
-    step_of = np.full(g.n, -1, dtype=np.int64)
-    parent = np.full(g.n, -1, dtype=np.int64)
-    n_exposures = np.zeros(g.n, dtype=np.int64)
-    step_of[seed_idx] = 0
-    frontier = seed_idx
-    exposures: list[tuple[np.ndarray, np.ndarray, int]] = []
-    step = 0
-    while frontier.size and (max_steps is None or step < max_steps):
-        edges = g.out_edges(frontier)
-        edges = edges[step_of[g.target[edges]] < 0]
-        src, dst = g.source[edges], g.target[edges]
-        exposures.append((dst, src, step))
-        np.add.at(n_exposures, dst, 1)
-        draw = rng.random(edges.size)
+
+    def attempts(src: np.ndarray, dst: np.ndarray, _: np.ndarray) -> tuple[np.ndarray, ...]:
+        draw = rng.random(src.size)
         ok = draw < p
-        src, dst, draw = src[ok], dst[ok], draw[ok]
-        order = np.lexsort((draw, dst))  # per target, the smallest draw first
-        src, dst = src[order], dst[order]
-        first = np.ones(dst.size, dtype=bool)
-        first[1:] = dst[1:] != dst[:-1]
-        frontier = dst[first]
-        step_of[frontier] = step + 1
-        parent[frontier] = src[first]
-        step += 1
+        # per target, the smallest draw first
+        return _first_per_target(src[ok], dst[ok], draw[ok])
+
+    step_of, parent, n_exposures, exposures = _spread(g, seed_idx, max_steps, attempts)
     params = {"model": "independent_cascade", "p": p, "seeds": _seed_param(seeds), "seed": seed}
     return _step_run(g, contagion_id, step_of, parent, n_exposures, seed_idx, exposures, params)
 
@@ -590,18 +621,14 @@ def linear_threshold(
     ----------
     graph : polars.DataFrame or igraph.Graph
         Directed graph; ``formed_at`` is ignored. Each in-edge of v weighs 1 / in-degree(v).
-    seeds : sequence of str or int
-        Actor ids active at step 0, or how many to draw uniformly (with ``seed``).
+    seeds, max_steps, contagion_id
+        As :func:`independent_cascade`.
     thresholds : float, array-like, mapping or None
         Thresholds in (0, 1]: one for everybody, one per actor in vertex order, or a mapping
         actor id → threshold (actors left out draw one). None: uniform on (0, 1] per actor, as
         in Kempe et al.
     seed : int, optional
         Seed of ``numpy.random.default_rng`` (random seeds, then random thresholds).
-    max_steps : int, optional
-        Stop after this many steps (>= 0); default: until nobody new activates.
-    contagion_id : str, default "c0"
-        Id written into the output.
 
     Returns
     -------
@@ -639,32 +666,20 @@ def linear_threshold(
     seed_idx = _seed_indices(g, seeds, rng)
     theta = _thresholds(g, thresholds, rng)
     in_degree = np.bincount(g.target, minlength=g.n)
-    step_of = np.full(g.n, -1, dtype=np.int64)
-    parent = np.full(g.n, -1, dtype=np.int64)
-    n_exposures = np.zeros(g.n, dtype=np.int64)
-    step_of[seed_idx] = 0
-    frontier = seed_idx
-    exposures: list[tuple[np.ndarray, np.ndarray, int]] = []
-    step = 0
-    while frontier.size and (max_steps is None or step < max_steps):
-        edges = g.out_edges(frontier)
-        edges = edges[step_of[g.target[edges]] < 0]
-        src, dst = g.source[edges], g.target[edges]
-        exposures.append((dst, src, step))
-        np.add.at(n_exposures, dst, 1)
+
+    def thresholds_reached(
+        src: np.ndarray, dst: np.ndarray, n_exposures: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
         candidates = np.unique(dst)
         ready = n_exposures[candidates] / in_degree[candidates] >= theta[candidates] - 1e-12
         frontier = candidates[ready]
         # parent: the frontier in-neighbour first in vertex order
-        order = np.lexsort((src, dst))
-        src, dst = src[order], dst[order]
-        first = np.ones(dst.size, dtype=bool)
-        first[1:] = dst[1:] != dst[:-1]
+        targets, parents = _first_per_target(src, dst, src)
         first_parent = np.full(g.n, -1, dtype=np.int64)
-        first_parent[dst[first]] = src[first]
-        step_of[frontier] = step + 1
-        parent[frontier] = first_parent[frontier]
-        step += 1
+        first_parent[targets] = parents
+        return frontier, first_parent[frontier]
+
+    step_of, parent, n_exposures, exposures = _spread(g, seed_idx, max_steps, thresholds_reached)
     params = {
         "model": "linear_threshold",
         "seeds": _seed_param(seeds),
@@ -747,7 +762,7 @@ def contagion_events(
     Returns
     -------
     polars.DataFrame
-        Exactly :data:`ingest.canonical.EVENT_SCHEMA`, one row per edge and per adoption:
+        Exactly :data:`netdyn.store.canonical.EVENT_SCHEMA`, one row per edge and per adoption:
 
         * each edge: ``message`` from exposer to exposed at ``formed_at``,
           ``source_event_id`` ``edge:<i>`` (i in edge order by exposer, exposed);
@@ -766,8 +781,8 @@ def contagion_events(
 
     Notes
     -----
-    :func:`analytics.cascades.compute_cascades` rebuilds one tree per seed from these events,
-    and :func:`analytics.exposure.exposure_edges_from_events` rebuilds the edges (a retweet
+    :func:`netdyn.analytics.cascades.compute_cascades` rebuilds one tree per seed from these events,
+    and :func:`netdyn.analytics.exposure.exposure_edges_from_events` rebuilds the edges (a retweet
     also implies the edge parent → adopter, which is already a message when the run came from
     these simulators). The output depends only on the inputs: the same run gives
     byte-identical events.

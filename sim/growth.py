@@ -2,12 +2,13 @@
 
 Nodes arrive one per ``interval_seconds``; each newcomer links to ``m`` distinct existing nodes
 chosen with probability proportional to ``degree + attractiveness``. The resulting contact
-network is the null model for the elite and preferential-attachment analyses in
-:mod:`analytics.elites`: its attachment kernel is linear in the total degree
-(``A(k) ∝ k``, so ``β = 1``), its degree distribution has the tail ``P(k) ∝ k^-3`` for
-``attractiveness = 0`` (Barabási & Albert 1999) and ``k^-(3 + attractiveness / m)`` in
-general (Dorogovtsev, Mendes & Samukhin 2000), and ``attractiveness = inf`` gives uniform
-random attachment (``β = 0``, an exponential degree distribution).
+network is the null model for the elite and preferential-attachment analyses
+(:mod:`netdyn.analytics.attachment_kernel`, :mod:`netdyn.analytics.concentration`): its
+attachment kernel is linear in the total degree (``A(k) ∝ k``, so ``β = 1``), its degree
+distribution has the tail ``P(k) ∝ k^-3`` for ``attractiveness = 0`` (Barabási & Albert
+1999) and ``k^-(3 + attractiveness / m)`` in general (Dorogovtsev, Mendes & Samukhin 2000),
+and ``attractiveness = inf`` gives uniform random attachment (``β = 0``, an exponential
+degree distribution).
 
 Model
 -----
@@ -45,8 +46,10 @@ from datetime import UTC, datetime
 import numpy as np
 import polars as pl
 
-from ingest.canonical import EVENT_SCHEMA, sha256_text
-from netdyn.errors import InvalidInputError
+from netdyn.core.errors import InvalidInputError
+from netdyn.sim._params import parse_start
+from netdyn.sim.labels import synthetic_label
+from netdyn.store.canonical import EVENT_SCHEMA, sha256_text
 
 __all__ = [
     "MODEL",
@@ -107,7 +110,7 @@ def growth_source_label(
         "attractiveness": "inf" if math.isinf(attractiveness) else float(attractiveness),
     }
     digest = sha256_text([MODEL, json.dumps(params, sort_keys=True)])
-    return f"sim:{MODEL}:{digest[:10]}"
+    return synthetic_label(MODEL, digest)
 
 
 def preferential_attachment_edges(
@@ -198,7 +201,7 @@ def preferential_attachment_events(
     -------
     polars.DataFrame
         One row per edge, exactly the columns and types of
-        :data:`ingest.canonical.EVENT_SCHEMA`, in time order: ``kind = "message"``,
+        :data:`netdyn.store.canonical.EVENT_SCHEMA`, in time order: ``kind = "message"``,
         ``source_event_id = "agent_<t>>agent_<i>"`` (unique: the graph is simple),
         ``actor_id`` the newcomer, ``target_actor_id`` the chosen node, ``occurred_at`` the
         newcomer's arrival; ``seconds_since_root``, the object ids, ``community`` and
@@ -225,23 +228,16 @@ def preferential_attachment_events(
     >>> ev.columns == list(EVENT_SCHEMA), ev["kind"].unique().to_list(), ev.height
     (True, ['message'], 3)
     """
-    edges = preferential_attachment_edges(
-        n_actors,
-        m=m,
-        seed=seed,
-        start=start,
-        interval_seconds=interval_seconds,
-        attractiveness=attractiveness,
-    )
+    params = {
+        "m": m,
+        "seed": seed,
+        "start": start,
+        "interval_seconds": interval_seconds,
+        "attractiveness": attractiveness,
+    }
+    edges = preferential_attachment_edges(n_actors, **params)
     if source_label is None:
-        source_label = growth_source_label(
-            n_actors,
-            m=m,
-            seed=seed,
-            start=start,
-            interval_seconds=interval_seconds,
-            attractiveness=attractiveness,
-        )
+        source_label = growth_source_label(n_actors, **params)
     elif not source_label.strip():
         raise InvalidInputError("source_label must be non-empty; omit it for the default label")
     attributes = json.dumps({"model": MODEL, "source_label": source_label}, sort_keys=True)
@@ -282,13 +278,7 @@ def _check(
         )
     if not (math.isfinite(interval_seconds) and interval_seconds > 0):
         raise InvalidInputError(f"interval_seconds must be > 0; got {interval_seconds}")
-    try:
-        t0 = datetime.fromisoformat(start)
-    except (TypeError, ValueError) as e:
-        raise InvalidInputError(f"start must be an ISO-8601 timestamp; got {start!r}") from e
-    if t0.tzinfo is None:
-        raise InvalidInputError(f"start needs a time zone, e.g. '{start}+00:00'")
-    return t0.astimezone(UTC)
+    return parse_start(start).astimezone(UTC)
 
 
 def _grow(n: int, m: int, a: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
 """Null-model replays of a real event log: randomised reference models for temporal networks.
 
 Each model takes the canonical events of one source and returns a randomised copy in the same
-schema (:data:`ingest.canonical.EVENT_SCHEMA`), to be appended under its own synthetic source
+schema (:data:`netdyn.store.canonical.EVENT_SCHEMA`), to be appended under its own synthetic source
 label, so every analysis runs on it unchanged and sets it beside the real log. Each model keeps
 some features of the log exactly and destroys the rest (Gauvin et al. 2022):
 
@@ -29,7 +29,7 @@ some features of the log exactly and destroys the rest (Gauvin et al. 2022):
     multiset of inter-event times; destroys the order of the gaps (burst trains). Parent
     links are removed.
 
-Only interaction events (kinds of :data:`analytics.interaction_graph.INTERACTION_KINDS` with
+Only interaction events (kinds of :data:`netdyn.analytics.interaction_graph.INTERACTION_KINDS` with
 both an actor and a target) take part in the link, timeline and inter-event models; other
 events (posts, votes, group events) are copied unchanged. Events keep their
 ``source_event_id``, so a null event can be traced to the real one.
@@ -51,9 +51,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from analytics.interaction_graph import INTERACTION_KINDS
-from ingest.canonical import EVENT_SCHEMA
-from netdyn.errors import InvalidInputError
+from netdyn.analytics.interaction_graph import INTERACTION_KINDS
+from netdyn.core.errors import InvalidInputError
+from netdyn.sim.labels import REPLAYED, synthetic_label
+from netdyn.store.canonical import EVENT_SCHEMA
 
 __all__ = [
     "NULL_MODELS",
@@ -76,7 +77,7 @@ class NullReplay:
     Attributes
     ----------
     events : polars.DataFrame
-        Canonical rows (exactly :data:`ingest.canonical.EVENT_SCHEMA`), in the input order.
+        Canonical rows (exactly :data:`netdyn.store.canonical.EVENT_SCHEMA`), in the input order.
     model : str
         The null model.
     seed : int
@@ -97,8 +98,8 @@ class NullReplay:
 
 def null_source_label(source: str, model: str, seed: int) -> str:
     """``null:<model>:<10 hex digits>`` of (source, model, seed): stable per replay."""
-    digest = hashlib.sha256(f"{source}\x00{model}\x00{seed}".encode()).hexdigest()[:10]
-    return f"null:{model}:{digest}"
+    digest = hashlib.sha256(f"{source}\x00{model}\x00{seed}".encode()).hexdigest()
+    return synthetic_label(model, digest, kind=REPLAYED)
 
 
 def _canonical(events: pl.DataFrame) -> pl.DataFrame:
@@ -291,10 +292,8 @@ def inter_event_shuffle(events: pl.DataFrame, *, seed: int) -> NullReplay:
 
     Parameters
     ----------
-    events : polars.DataFrame
-        Canonical events of one source; interaction events need ``occurred_at``.
-    seed : int
-        Seed of :func:`numpy.random.default_rng`.
+    events, seed
+        As :func:`timeline_shuffle`.
 
     Returns
     -------

@@ -43,10 +43,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from ingest.canonical import Chunk, EventBuffer
-from netdyn import progress
-from netdyn.errors import InvalidInputError
-from sim._params import SimulationParams
+from netdyn.core import progress
+from netdyn.sim._params import SimulationParams, parse_start, require, roots_for_events
+from netdyn.store.canonical import Chunk, EventBuffer
 
 __all__ = ["PlatformParams", "simulate_platform", "MODEL"]
 
@@ -118,17 +117,9 @@ class PlatformParams(SimulationParams):
             (self.duration_days > 0, "duration_days must be > 0"),
             (self.max_cascade_size >= 1, "max_cascade_size must be >= 1"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise InvalidInputError(message)
-        try:
-            start = datetime.fromisoformat(self.start)
-        except ValueError as e:
-            raise InvalidInputError(
-                f"start must be an ISO-8601 timestamp; got {self.start!r}"
-            ) from e
-        if start.tzinfo is None:
-            raise InvalidInputError(f"start needs a time zone, e.g. '{self.start}+00:00'")
+        require(checks)
+        # start is not type-checked here: a start that is not text raises TypeError as before
+        parse_start(self.start, errors=(ValueError,))
 
     @classmethod
     def for_events(cls, n_events: int, **kwargs: object) -> PlatformParams:
@@ -143,13 +134,7 @@ class PlatformParams(SimulationParams):
             If ``branching_ratio >= 1`` (the mean size is infinite) or ``n_events < 1``.
         """
         ratio = float(kwargs.get("branching_ratio", cls.branching_ratio))  # type: ignore[arg-type]
-        if ratio >= 1.0:
-            raise InvalidInputError(
-                "for_events needs branching_ratio < 1; set n_posts directly for critical runs"
-            )
-        if n_events < 1:
-            raise InvalidInputError(f"n_events must be >= 1; got {n_events}")
-        n_posts = max(1, round(n_events * (1.0 - ratio)))
+        n_posts = roots_for_events(n_events, ratio, "n_posts")
         return cls(n_posts=n_posts, **kwargs)  # type: ignore[arg-type]
 
 

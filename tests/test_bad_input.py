@@ -27,12 +27,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from analytics.cascades import compute_cascades
-from ingest.canonical import REASONS
-from ingest.load import DEFAULT_MAX_REJECTED_SHARE, ingest_path
-from netdyn.db import connect
-from netdyn.errors import RejectedShareError, UnknownFormatError
-from netdyn.eventlog import read_events
+from netdyn.analytics.cascades import compute_cascades
+from netdyn.core.errors import RejectedShareError, UnknownFormatError
+from netdyn.ingest.load import DEFAULT_MAX_REJECTED_SHARE, ingest_path
+from netdyn.store.canonical import REASONS
+from netdyn.store.db import connect
+from netdyn.store.eventlog import read_events
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 BASELINE = CORPUS / "baseline"

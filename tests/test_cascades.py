@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.cascades import compute_cascades, structural_virality, tree_depths
+from netdyn.analytics.cascades import compute_cascades, structural_virality, tree_depths
 
 SCHEMA = {
     "event_seq": pl.Int64,

@@ -1,6 +1,6 @@
 """The command line and the progress reporter behind its bars.
 
-* :mod:`netdyn.progress`: events arrive in order with the right totals, a block that raises
+* :mod:`netdyn.core.progress`: events arrive in order with the right totals, a block that raises
   still finishes its task, nothing happens when nobody listens, the ingest and simulation
   steps report their units, and Prefect's run logs become one note per finished task.
 * ``netdyn``: every command's help carries examples that parse as real invocations; bad
@@ -28,9 +28,9 @@ from rich.console import Console
 from rich.progress import Progress
 from typer.testing import CliRunner
 
-from netdyn import progress
-from netdyn.cli import _RichListener, app
-from netdyn.errors import InvalidInputError
+from netdyn.cli.common import _RichListener, app
+from netdyn.core import progress
+from netdyn.core.errors import InvalidInputError
 
 runner = CliRunner()
 
@@ -39,8 +39,8 @@ EDGES = "a b 1700000000\nb a 1700000060\na c 1700000120\nbad line\nc a 170000360
 
 def _edge_db(tmp_path: Path) -> Path:
     """A database with 4 messages of ``edgelist:m`` and 1 quarantined line (no Prefect)."""
-    from ingest.load import ingest_path
-    from netdyn.db import connect
+    from netdyn.ingest.load import ingest_path
+    from netdyn.store.db import connect
 
     (tmp_path / "m.txt").write_text(EDGES)
     db = tmp_path / "edges.duckdb"
@@ -150,8 +150,8 @@ def test_bad_progress_arguments_say_how_to_fix_them():
 
 
 def test_ingest_reports_units_and_batches(tmp_path):
-    from ingest.load import ingest_path
-    from netdyn.db import connect
+    from netdyn.ingest.load import ingest_path
+    from netdyn.store.db import connect
 
     folder = tmp_path / "edges"
     folder.mkdir()
@@ -177,8 +177,8 @@ def test_ingest_reports_units_and_batches(tmp_path):
 
 
 def test_simulators_report_their_units():
-    from sim.branching import BranchingParams, iter_branching_chunks
-    from sim.platform import PlatformParams, simulate_platform
+    from netdyn.sim.branching import BranchingParams, iter_branching_chunks
+    from netdyn.sim.platform import PlatformParams, simulate_platform
 
     seen: list[progress.ProgressEvent] = []
     with progress.listen(seen.append):
@@ -442,8 +442,8 @@ def test_an_error_inside_a_flow_ends_in_one_line_without_traceback(prefect_harne
 
 
 def test_status_reports_the_log_and_flags_dead_runs(tmp_path):
-    from netdyn.db import connect
-    from netdyn.runs import finish_run, start_run
+    from netdyn.store.db import connect
+    from netdyn.store.runs import finish_run, start_run
 
     db = _edge_db(tmp_path)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -596,15 +596,18 @@ def test_sql_runs_named_queries_with_bound_parameters(tmp_path):
 
 
 def test_serve_checks_its_call_then_hands_every_option_to_the_flow(tmp_path, monkeypatch):
-    import flows.serve
-    import netdyn.cli
+    import netdyn.cli.commands_serve
+    import netdyn.flows.serve
+    from netdyn.flows.options import AnalysisOptions
 
     calls: list[dict] = []
-    monkeypatch.setattr(flows.serve, "serve", lambda **kwargs: calls.append(kwargs))
-    monkeypatch.setattr(netdyn.cli, "_prefect_api_url", lambda: None)
+    monkeypatch.setattr(netdyn.flows.serve, "serve", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(netdyn.cli.commands_serve, "_prefect_api_url", lambda: None)
     no_server = runner.invoke(app, ["serve"])
     assert no_server.exit_code == 2 and "prefect server start" in no_server.output
-    monkeypatch.setattr(netdyn.cli, "_prefect_api_url", lambda: "http://127.0.0.1:4200/api")
+    monkeypatch.setattr(
+        netdyn.cli.commands_serve, "_prefect_api_url", lambda: "http://127.0.0.1:4200/api"
+    )
     for args, message in (
         (["--watch", str(tmp_path)], "give both --watch FOLDER and --source FORMAT"),
         (["--cron", "* * * * *", "--interval", "60"], "--cron or --interval, not both"),
@@ -623,6 +626,7 @@ def test_serve_checks_its_call_then_hands_every_option_to_the_flow(tmp_path, mon
     (call,) = calls
     assert call["watch"] == str(tmp_path) and call["source_format"] == "edgelist"
     assert call["cron"] == "*/5 * * * *" and call["interval_seconds"] is None
-    assert call["cp_nulls"] == 7 and call["options"] == {"delimiter": ","}
+    assert call["options"].cp_nulls == 7 and call["reader_options"] == {"delimiter": ","}
+    assert call["options"] == AnalysisOptions(cp_nulls=7) and call["n_jobs"] is None
     assert call["db"] == str(tmp_path / "x.duckdb")
     assert call["reports_dir"] == str(tmp_path / "r")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.analyze import analysis_parameters
-from flows.compare import compare_flow, reusable_analysis
-from flows.simulate import null_replay_flow, simulate_flow
-from netdyn.db import connect, invariant_violations
+from netdyn.flows.analyze import analysis_parameters
+from netdyn.flows.compare import compare_flow, reusable_analysis
+from netdyn.flows.options import AnalysisOptions
+from netdyn.flows.simulate import null_replay_flow, simulate_flow
+from netdyn.store.db import connect, invariant_violations
 
 
 def test_compare_against_null_replays(prefect_harness, tmp_path):
@@ -15,14 +16,9 @@ def test_compare_against_null_replays(prefect_harness, tmp_path):
     real = simulate_flow(db=db, n_events=2500, seed=8, n_actors=400)["label"]
     shuffled = null_replay_flow(db=db, source=real, model="timestamp_shuffle", seed=1)["label"]
     rewired = null_replay_flow(db=db, source=real, model="link_shuffle", seed=1)["label"]
+    options = AnalysisOptions(n_bootstrap=0, cp_nulls=5, role_nulls=1, mesoscale_nulls=2)
     result = compare_flow(
-        sources=[real, shuffled, rewired],
-        db=db,
-        reports_dir=str(tmp_path),
-        n_bootstrap=0,
-        cp_nulls=5,
-        role_nulls=1,
-        mesoscale_nulls=2,
+        sources=[real, shuffled, rewired], db=db, reports_dir=str(tmp_path), options=options
     )
     con = connect(db, read_only=True)
     distances = {
@@ -72,17 +68,22 @@ def test_compare_against_null_replays(prefect_harness, tmp_path):
     assert real in html and "Kolmogorov" in html and html.count("<img") >= 5
 
     # comparing again with the same options reuses both analyses: no new analyze run
-    options = dict(n_bootstrap=0, cp_nulls=5, role_nulls=1, mesoscale_nulls=2)
-    again = compare_flow(sources=[real, shuffled], db=db, reports_dir=str(tmp_path), **options)
+    again = compare_flow(
+        sources=[real, shuffled], db=db, reports_dir=str(tmp_path), options=options
+    )
     assert again["reused"] == [real, shuffled]
     assert again["analyses"] == {s: result["analyses"][s] for s in (real, shuffled)}
     con = connect(db)
     n_analyses = con.execute("select count(*) from runs where flow = 'analyze'").fetchall()
     assert n_analyses == [(3,)]
-    same = analysis_parameters([real], reports_dir="elsewhere", seed=0, window="1d", **options)
+    same = analysis_parameters([real], options, reports_dir="elsewhere")
     assert reusable_analysis(con, real, same) == result["analyses"][real]
-    # other options, or events appended since (a changed fingerprint), are not reused
+    # other options (any field, the rich-club nulls included), or events appended since (a
+    # changed fingerprint), are not reused
     assert reusable_analysis(con, real, same | {"nulls": {**same["nulls"], "roles": 2}}) is None
+    for change in ({"role_nulls": 2}, {"rich_club_nulls": 3}, {"mesoscale_window": "1d"}):
+        other = analysis_parameters([real], options.replace(**change), reports_dir="elsewhere")
+        assert reusable_analysis(con, real, other) is None, change
     con.execute(
         "update runs set data_fingerprint = 'changed' where run_id = ?", [result["analyses"][real]]
     )
@@ -93,7 +94,7 @@ def test_compare_against_null_replays(prefect_harness, tmp_path):
 def test_calibrated_model_of_a_source_is_appended_with_its_parameters(prefect_harness, tmp_path):
     import json
 
-    from flows.simulate import calibrated_flow
+    from netdyn.flows.simulate import calibrated_flow
 
     db = str(tmp_path / "cal.duckdb")
     real = simulate_flow(db=db, n_events=3000, seed=2, n_actors=300)

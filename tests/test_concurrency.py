@@ -11,12 +11,12 @@ import duckdb
 import polars as pl
 from typer.testing import CliRunner
 
-from ingest.load import ingest_chunk
-from netdyn.cli import app
-from netdyn.db import connect
-from netdyn.export import export_parquet
-from netdyn.projections import advance_all
-from sim.platform import PlatformParams, simulate_platform
+from netdyn.cli.common import app
+from netdyn.ingest.load import ingest_chunk
+from netdyn.sim.platform import PlatformParams, simulate_platform
+from netdyn.store.db import connect
+from netdyn.store.export import export_parquet
+from netdyn.store.projections import advance_all
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -37,7 +37,7 @@ def make_db(path: Path) -> None:
 def hold_write_lock(path: Path, seconds: float) -> subprocess.Popen:
     """A separate process that opens the database for writing and keeps it open."""
     code = (
-        "import sys, time; from netdyn.db import connect; "
+        "import sys, time; from netdyn.store.db import connect; "
         f"con = connect({str(path)!r}); print('locked', flush=True); time.sleep({seconds})"
     )
     proc = subprocess.Popen(
@@ -95,8 +95,8 @@ def test_export_is_readable_without_the_database(tmp_path):
     db = tmp_path / "x.duckdb"
     make_db(db)
     con = connect(db)
-    from netdyn.results import write_cascades
-    from netdyn.runs import start_run
+    from netdyn.results.cascades import write_cascades
+    from netdyn.store.runs import start_run
 
     run = start_run(con, flow="analyze", parameters={}, sources=["sim:a"])
     write_cascades(con, run, ["sim:a"])

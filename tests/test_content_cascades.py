@@ -13,14 +13,14 @@ import numpy as np
 import polars as pl
 import pytest
 
-import analytics.content_cascades as cc
-from analytics.content_cascades import (
+import netdyn.analytics.content_cascades as cc
+from netdyn.analytics.content_cascades import (
     DEFAULT_STOPWORDS,
     ContentParams,
     content_cascades,
     extract_features,
 )
-from netdyn.errors import InvalidInputError
+from netdyn.core.errors import InvalidInputError
 
 SCHEMA = {
     "event_seq": pl.Int64,

@@ -20,11 +20,11 @@ import polars as pl
 import pytest
 from scipy.optimize import minimize
 
-from analytics import core_periphery
-from analytics import rich_club as rich_club_module
-from analytics.core_periphery import borgatti_everett, core_periphery_strength, coreness
-from analytics.rich_club import rich_club
-from netdyn.errors import InvalidInputError
+from netdyn.analytics import core_periphery
+from netdyn.analytics import rich_club as rich_club_module
+from netdyn.analytics.core_periphery import borgatti_everett, core_periphery_strength, coreness
+from netdyn.analytics.rich_club import rich_club
+from netdyn.core.errors import InvalidInputError
 
 # Planted core–periphery SBM ("strong signal"): 300 vertices, a core of 50; link
 # probabilities core–core 0.5, core–periphery 0.3, periphery–periphery 0.02 (density 0.113).

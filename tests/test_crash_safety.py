@@ -19,10 +19,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ingest.load import ingest_path
-from netdyn.db import connect, invariant_violations
-from netdyn.faults import FAILPOINT_ENV
-from netdyn.projections import advance_all
+from netdyn.core.faults import FAILPOINT_ENV
+from netdyn.ingest.load import ingest_path
+from netdyn.store.db import connect, invariant_violations
+from netdyn.store.projections import advance_all
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,7 +52,7 @@ def run_python(code: str, *, failpoint: str | None = None, kill_after: float | N
 
 def ingest_code(db: Path, path: Path) -> str:
     return (
-        "from netdyn.db import connect; from ingest.load import ingest_path; "
+        "from netdyn.store.db import connect; from netdyn.ingest.load import ingest_path; "
         f"con = connect({str(db)!r}); ingest_path(con, 'edgelist', {str(path)!r}, label='e')"
     )
 
@@ -116,7 +116,7 @@ def test_ingest_killed_at_a_random_moment_is_all_or_nothing(tmp_path, delay):
 
 
 PROJECTION_CODE = (
-    "from netdyn.db import connect; from netdyn.projections import advance_all; "
+    "from netdyn.store.db import connect; from netdyn.store.projections import advance_all; "
     "con = connect({db!r}); advance_all(con)"
 )
 
@@ -131,8 +131,8 @@ PROJECTION_CODE = (
     ],
 )
 def test_killed_projection_keeps_output_and_progress_together(tmp_path, point):
-    from ingest.load import ingest_chunk
-    from sim.platform import PlatformParams, simulate_platform
+    from netdyn.ingest.load import ingest_chunk
+    from netdyn.sim.platform import PlatformParams, simulate_platform
 
     db = tmp_path / "proj.duckdb"
     con = connect(db)
@@ -215,8 +215,8 @@ def test_killed_projection_keeps_output_and_progress_together(tmp_path, point):
 def test_killed_analysis_run_is_abandoned_with_its_partial_results(tmp_path, baseline):
     db = baseline
     code = (
-        "from netdyn.db import connect; from netdyn.runs import start_run; "
-        "from netdyn.results import write_cascades, write_actor_metrics; "
+        "from netdyn.store.db import connect; from netdyn.store.runs import start_run; "
+        "from netdyn.results.cascades import write_cascades, write_actor_metrics; "
         f"con = connect({str(db)!r}); "
         "run = start_run(con, flow='analyze', parameters={}, sources=['e']); "
         "write_cascades(con, run, ['e']); write_actor_metrics(con, run, ['e'])"
@@ -225,7 +225,7 @@ def test_killed_analysis_run_is_abandoned_with_its_partial_results(tmp_path, bas
     con = connect(db)
     ((dead_run, status),) = con.execute("select run_id, status from runs").fetchall()
     assert status == "running"
-    from netdyn.runs import start_run
+    from netdyn.store.runs import start_run
 
     start_run(con, flow="analyze", parameters={}, sources=["e"])
     assert con.execute("select status from runs where run_id = ?", [dead_run]).fetchall() == [

@@ -1,14 +1,20 @@
-"""Schema migrations: applied in order, recorded, idempotent, and guarded."""
+"""The store: schema migrations (applied in order, recorded, idempotent, guarded) and the run
+bookkeeping's check for live processes."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from netdyn.config import SQL_DIR
-from netdyn.db import connect, migrate, migrations, schema_version
-from netdyn.errors import SchemaError
+from netdyn.core.config import SQL_DIR
+from netdyn.core.errors import SchemaError
+from netdyn.store.db import connect
+from netdyn.store.migrations import migrate, migrations, schema_version
+from netdyn.store.runs import pid_alive
 
 
 def test_new_database_gets_every_migration(tmp_path):
@@ -79,7 +85,7 @@ def test_failed_migration_leaves_previous_version(tmp_path):
 
 
 def test_db_path_from_environment(tmp_path, monkeypatch):
-    from netdyn.config import db_path, reports_dir
+    from netdyn.core.config import db_path, reports_dir
 
     monkeypatch.setenv("NETDYN_DB", str(tmp_path / "env.duckdb"))
     monkeypatch.setenv("NETDYN_REPORTS", str(tmp_path / "r"))
@@ -88,3 +94,10 @@ def test_db_path_from_environment(tmp_path, monkeypatch):
     assert reports_dir() == tmp_path / "r"
     monkeypatch.delenv("NETDYN_DB")
     assert str(db_path()) == "netdyn.duckdb"
+
+
+def test_pid_alive_tells_a_running_process_from_a_finished_one():
+    assert pid_alive(os.getpid())
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # reaped: no process has its id any more
+    assert not pid_alive(finished.pid)

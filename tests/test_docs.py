@@ -1,6 +1,6 @@
 """docs/tables.md documents exactly the tables a fresh database has.
 
-A new database (``netdyn.db.connect`` applies every ``sql/schema`` migration) is compared
+A new database (``netdyn.store.db.connect`` applies every ``sql/schema`` migration) is compared
 with the markdown: every base table and every column is documented with its DuckDB type and
 a meaning, nothing documented is missing from the database, and each table's documented key
 is its primary key. Views (``stg_*``, ``mart_*``) are documented in docs/sql.md instead.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from netdyn.db import connect
+from netdyn.store.db import connect
 
 TABLES_MD = Path(__file__).resolve().parents[1] / "docs" / "tables.md"
 
@@ -154,3 +154,48 @@ def test_units_are_stated_for_durations_and_times(documented):
                 assert kind == "DOUBLE" and "second" in meaning.lower(), (table, column)
             if kind == "TIMESTAMP WITH TIME ZONE":
                 assert "UTC" in meaning, (table, column)
+
+
+_DOCUMENTS = [
+    Path(__file__).resolve().parents[1] / "README.md",
+    *sorted((Path(__file__).resolve().parents[1] / "docs").glob("*.md")),
+]
+_DOTTED = re.compile(r"`(netdyn(?:\.[A-Za-z_][A-Za-z0-9_]*)+)(?:\(\))?`")
+_FILES = {"duckdb", "wal", "html", "json", "toml", "sql"}
+_PATH = re.compile(r"`((?:analytics|flows|ingest|sim|netdyn|sql|tests|benchmarks)/[\w./-]*)`")
+
+
+def _resolves(dotted: str) -> bool:
+    import importlib
+
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[i:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("document", _DOCUMENTS, ids=lambda p: p.name)
+def test_every_module_and_function_the_docs_name_exists(document):
+    """A module moved or renamed must be renamed in the README and docs/ too."""
+    text = document.read_text(encoding="utf-8")
+    # file names such as `netdyn.duckdb` are not modules
+    names = sorted({n for n in _DOTTED.findall(text) if n.rsplit(".", 1)[-1] not in _FILES})
+    missing = [name for name in names if not _resolves(name)]
+    assert missing == [], f"{document.name} names what does not exist: {missing}"
+
+
+@pytest.mark.parametrize("document", _DOCUMENTS, ids=lambda p: p.name)
+def test_every_path_the_docs_name_exists(document):
+    root = Path(__file__).resolve().parents[1]
+    text = document.read_text(encoding="utf-8")
+    paths = sorted({p.rstrip("/.") for p in _PATH.findall(text) if "<" not in p and "*" not in p})
+    missing = [p for p in paths if not (root / p).exists()]
+    assert missing == [], f"{document.name} names paths that do not exist: {missing}"

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from ingest.canonical import Chunk, EventBuffer
-from ingest.load import ingest_chunk
-from netdyn.db import connect
-from netdyn.errors import RejectedShareError
-from netdyn.eventlog import read_events
+from netdyn.core.errors import RejectedShareError
+from netdyn.ingest.load import ingest_chunk
+from netdyn.store.canonical import Chunk, EventBuffer
+from netdyn.store.db import connect
+from netdyn.store.eventlog import read_events
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -194,7 +194,7 @@ def test_database_error_mid_batch_rolls_back_everything(con, monkeypatch):
     # make the quarantine insert fail after the events insert has run
     con.execute("alter table quarantine add column must_not_be_null int not null default 1")
     con.execute("alter table quarantine alter column must_not_be_null drop default")
-    from netdyn.errors import EventLogError
+    from netdyn.core.errors import EventLogError
 
     with pytest.raises(EventLogError, match="nothing stored"):
         ingest_chunk(con, chunk, source="s", reader="test")

@@ -1,28 +1,19 @@
-"""Modular versus hierarchical: GRC against networkx, Leiden modularity, size-matched nulls."""
+"""Modular versus hierarchical: profiles against size-matched nulls, per community and window."""
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime
 
 import igraph as ig
-import networkx as nx
 import numpy as np
 import polars as pl
 import pytest
 
-from analytics.hierarchy import (
-    LABELS,
-    STATISTICS,
-    community_profiles,
-    global_reaching_centrality,
-    local_reaching_centrality,
-    mesoscale_profile,
-    modularity_leiden,
-)
-from analytics.interaction_graph import interaction_edges
-from analytics.windows import WindowSpec, assign_windows
-from netdyn.errors import InvalidInputError
+from netdyn.analytics.hierarchy import LABELS, STATISTICS, community_profiles, mesoscale_profile
+from netdyn.analytics.interaction_graph import interaction_edges
+from netdyn.analytics.modularity import modularity_leiden
+from netdyn.analytics.windows import WindowSpec, assign_windows
+from netdyn.core.errors import InvalidInputError
 
 # ---------------------------------------------------------------------------------------------
 # graphs and a stand-in core-periphery strength (the real one lives in analytics.core_periphery)
@@ -75,136 +66,6 @@ def planted_hierarchy(seed: int, widths=(1, 4, 16, 64), n_bosses: int = 3) -> ig
             bosses = rng.choice(above, size=min(n_bosses, above.size), replace=False)
             edges += [(int(b), int(v)) for b in bosses]
     return ig.Graph(n=int(starts[-1]), edges=edges, directed=True)
-
-
-def to_networkx(graph: ig.Graph, weights=None) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_nodes_from(range(graph.vcount()))
-    if weights is None:
-        g.add_edges_from(graph.get_edgelist())
-    else:
-        g.add_weighted_edges_from(
-            (s, t, w) for (s, t), w in zip(graph.get_edgelist(), weights, strict=True)
-        )
-    return g
-
-
-# ---------------------------------------------------------------------------------------------
-# global reaching centrality
-# ---------------------------------------------------------------------------------------------
-
-
-def test_grc_known_cases():
-    assert global_reaching_centrality(ig.Graph.Star(10, mode="out")) == 1.0
-    assert global_reaching_centrality(ig.Graph.Ring(10, directed=True)) == 0.0
-    # in-star: leaves reach the centre only, C_R = 1/(N-1), the centre 0: GRC = 1/(N-1)²
-    assert global_reaching_centrality(ig.Graph.Star(5, mode="in")) == pytest.approx(1 / 16)
-    # path 0→1→2: C_R = 1, 1/2, 0 → GRC = (0 + 1/2 + 1) / 2
-    assert global_reaching_centrality(ig.Graph([(0, 1), (1, 2)], directed=True)) == 0.75
-    # undirected: both directions; connected → everyone reaches everyone
-    assert global_reaching_centrality(ig.Graph.Star(6)) == 0.0
-
-
-def test_grc_degenerate_inputs():
-    assert np.isnan(global_reaching_centrality(ig.Graph(directed=True)))
-    assert np.isnan(global_reaching_centrality(ig.Graph(1, directed=True)))
-    assert global_reaching_centrality(ig.Graph(5, directed=True)) == 0.0  # networkx raises here
-    assert local_reaching_centrality(ig.Graph(directed=True)).shape == (0,)
-
-
-@pytest.mark.parametrize("seed", range(8))
-def test_grc_matches_networkx(seed):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(20, 90))
-    graph = random_digraph(seed, n, float(rng.uniform(0.005, 0.06)))
-    graph.add_edges([(0, 0)])  # a loop changes nothing
-    reference = to_networkx(graph)
-    assert global_reaching_centrality(graph) == pytest.approx(
-        nx.global_reaching_centrality(reference), abs=1e-12
-    )
-    lrc = local_reaching_centrality(graph)
-    for v in (0, n // 2, n - 1):
-        assert lrc[v] == pytest.approx(nx.local_reaching_centrality(reference, v), abs=1e-12)
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_weighted_grc_matches_networkx(seed):
-    graph = random_digraph(100 + seed, 50, 0.05)
-    weights = np.random.default_rng(seed).uniform(0.2, 5.0, graph.ecount())  # no ties
-    graph.es["weight"] = weights.tolist()
-    expected = nx.global_reaching_centrality(to_networkx(graph, weights), weight="weight")
-    assert global_reaching_centrality(graph, weighted=True) == pytest.approx(expected, rel=1e-9)
-
-
-@pytest.mark.parametrize("popcount", [True, False])
-def test_reach_on_large_graph_matches_breadth_first_search(popcount, monkeypatch):
-    # 6,000 vertices: 1,500 two-cycles (SCCs of size 2) and a random DAG over them, so the
-    # targets span two 4,096-bit blocks and the weighted popcount meets many SCC sizes ≠ 1
-    if not popcount:
-        monkeypatch.delattr(np, "bitwise_count", raising=False)  # the byte-table fallback
-    rng = np.random.default_rng(7)
-    n = 6000
-    pairs = [(2 * i, 2 * i + 1) for i in range(1500)] + [(2 * i + 1, 2 * i) for i in range(1500)]
-    s, t = rng.integers(0, n, 5000), rng.integers(0, n, 5000)
-    dag = list(zip(np.minimum(s, t).tolist(), np.maximum(s, t).tolist(), strict=True))
-    graph = ig.Graph(n=n, edges=pairs + dag, directed=True)
-    assert len(graph.connected_components(mode="strong")) > 4096
-    reach = np.array([len(r) for r in graph.neighborhood(order=n, mode="out")])
-    np.testing.assert_allclose(local_reaching_centrality(graph), (reach - 1) / (n - 1), atol=1e-12)
-
-
-def test_sampled_reach_is_close_to_exact():
-    graph = ig.Graph.Barabasi(3000, 2, directed=True)  # acyclic: 3,000 SCCs
-    graph.add_edges([(0, 2999)])
-    exact = global_reaching_centrality(graph)
-    sampled = global_reaching_centrality(graph, max_targets=1000, seed=3)
-    assert sampled == global_reaching_centrality(graph, max_targets=1000, seed=3)
-    assert abs(sampled - exact) < 0.02
-
-
-def test_grc_guards():
-    graph = random_digraph(1, 10, 0.3)
-    with pytest.raises(InvalidInputError, match="weight"):
-        global_reaching_centrality(graph, weighted=True)
-    graph.es["weight"] = [-1.0] * graph.ecount()
-    with pytest.raises(InvalidInputError, match="> 0"):
-        global_reaching_centrality(graph, weighted=True)
-    with pytest.raises(InvalidInputError, match="max_targets"):
-        global_reaching_centrality(graph, max_targets=0)
-
-
-# ---------------------------------------------------------------------------------------------
-# Leiden modularity
-# ---------------------------------------------------------------------------------------------
-
-
-def test_leiden_recovers_blocks_and_agrees_with_networkx_modularity():
-    graph = planted_blocks(1)
-    state = random.getstate()
-    q, membership = modularity_leiden(graph, seed=5)
-    assert random.getstate() == state  # the global random module is left alone
-    block = np.repeat(np.arange(4), 30)
-    assert len(set(zip(block, membership, strict=True))) == 4 == membership.max() + 1
-    und = nx.Graph(to_networkx(graph).to_undirected())
-    parts = [set(np.flatnonzero(membership == c).tolist()) for c in range(4)]
-    assert q == pytest.approx(nx.community.modularity(und, parts), abs=1e-12)
-
-
-def test_leiden_same_seed_same_partition():
-    graph = random_digraph(3, 150, 0.03)  # no planted structure: many near-optimal partitions
-    runs = [modularity_leiden(graph, seed=s) for s in (9, 9, 10)]
-    assert runs[0].modularity == runs[1].modularity
-    np.testing.assert_array_equal(runs[0].membership, runs[1].membership)
-    assert not np.array_equal(runs[0].membership, runs[2].membership)
-
-
-def test_leiden_degenerate_and_guards():
-    q, membership = modularity_leiden(ig.Graph(4), seed=1)
-    assert np.isnan(q) and membership.tolist() == [0, 1, 2, 3]
-    with pytest.raises(InvalidInputError, match="resolution"):
-        modularity_leiden(ig.Graph.Ring(5), resolution=0)
-    with pytest.raises(InvalidInputError, match="n_iterations"):
-        modularity_leiden(ig.Graph.Ring(5), n_iterations=0)
 
 
 # ---------------------------------------------------------------------------------------------

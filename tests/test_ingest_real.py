@@ -11,10 +11,10 @@ import tarfile
 
 import pytest
 
-from analytics.cascades import compute_cascades
-from ingest.load import ingest_path
-from netdyn.db import connect, invariant_violations
-from netdyn.eventlog import read_events
+from netdyn.analytics.cascades import compute_cascades
+from netdyn.ingest.load import ingest_path
+from netdyn.store.db import connect, invariant_violations
+from netdyn.store.eventlog import read_events
 
 TWITTER = "twitter15-16-propagation-trees/Twitter15_16_dataset.tar.gz"
 DATASETS = {

@@ -9,7 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.interaction_graph import actor_metrics, interaction_edges
+from netdyn.analytics.interaction_graph import actor_metrics, event_edges, interaction_edges
+from netdyn.sim.growth import preferential_attachment_edges, preferential_attachment_events
 
 
 def events(pairs, kinds=None, attributes=None) -> pl.DataFrame:
@@ -79,3 +80,20 @@ def test_coreness_and_degrees_match_networkx(seed):
         assert row["coreness"] == core[actor]
         assert row["in_degree"] == (g.in_degree(actor) if actor in g else 0)
         assert row["out_degree"] == (g.out_degree(actor) if actor in g else 0)
+
+
+def test_event_edges_keeps_contacts_in_order():
+    ev = pl.DataFrame(
+        {
+            "kind": ["post", "comment", "vote", "message", "reply"],
+            "actor_id": ["a", "b", "c", "d", "e"],
+            "target_actor_id": [None, "a", "a", "b", None],
+            "occurred_at": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    assert event_edges(ev).rows() == [("b", "a", 2.0), ("d", "b", 4.0)]
+
+
+def test_event_edges_of_simulated_events_are_the_simulated_edges():
+    events = preferential_attachment_events(400, m=2, seed=6)
+    assert event_edges(events).equals(preferential_attachment_edges(400, m=2, seed=6))

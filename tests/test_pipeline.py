@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netdyn.db import connect
+from netdyn.store.db import connect
 
 
 @pytest.fixture
@@ -24,15 +24,19 @@ def table_counts(db: str, run_id: str) -> dict[str, int]:
 
 
 def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
-    from flows.pipeline import pipeline_flow
+    from netdyn.flows.options import AnalysisOptions
+    from netdyn.flows.pipeline import pipeline_flow
 
-    result = pipeline_flow(db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, seed=3)
+    seeded = AnalysisOptions(seed=3)  # seeds the simulation and the analysis
+    result = pipeline_flow(
+        db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, options=seeded
+    )
     load, analysis = result["load"], result["analysis"]
     assert load["label"].startswith("sim:platform:")
     assert load["n_read"] == load["n_inserted"] > 3000
     run_id = analysis["run_id"]
     counts = table_counts(db, run_id)
-    from netdyn.results import FITTED_QUANTITIES
+    from netdyn.results.heavy_tails import FITTED_QUANTITIES
 
     assert counts["powerlaw_fits"] == len(FITTED_QUANTITIES) == 7
     # the spreading and elites analyses ran too (the simulation has no text: no content)
@@ -121,7 +125,9 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
     assert "data:image/png;base64," in html and "cascade size" in html
     assert "p (GOF)" in html and "truncated_power_law" in html
     # the same seed again adds nothing and a second analysis is a new run
-    again = pipeline_flow(db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, seed=3)
+    again = pipeline_flow(
+        db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, options=seeded
+    )
     assert again["load"]["n_inserted"] == 0
     assert again["load"]["label"] == load["label"]
     assert again["analysis"]["run_id"] != run_id
@@ -164,7 +170,7 @@ def readme_sql() -> list[str]:
 
 
 def test_pipeline_on_real_moltbook_sample(prefect_harness, db, tmp_path, shared_data):
-    from flows.pipeline import pipeline_flow
+    from netdyn.flows.pipeline import pipeline_flow
 
     result = pipeline_flow(
         db=db,
@@ -182,17 +188,17 @@ def test_pipeline_on_real_moltbook_sample(prefect_harness, db, tmp_path, shared_
 
 
 def test_pipeline_refuses_half_a_source(prefect_harness, db, tmp_path):
-    from flows.pipeline import pipeline_flow
-    from netdyn.errors import InvalidInputError
+    from netdyn.core.errors import InvalidInputError
+    from netdyn.flows.pipeline import pipeline_flow
 
     with pytest.raises(InvalidInputError, match="both --source and --path"):
         pipeline_flow(db=db, reports_dir=str(tmp_path), source="edgelist")
 
 
 def test_analyze_unknown_source_says_what_exists(prefect_harness, db, tmp_path):
-    from flows.analyze import analyze_flow
-    from flows.simulate import simulate_flow
-    from netdyn.errors import InvalidInputError
+    from netdyn.core.errors import InvalidInputError
+    from netdyn.flows.analyze import analyze_flow
+    from netdyn.flows.simulate import simulate_flow
 
     with pytest.raises(InvalidInputError, match="event log .* is empty"):
         analyze_flow(db=db, reports_dir=str(tmp_path))

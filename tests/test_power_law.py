@@ -26,8 +26,8 @@ from scipy import stats
 from scipy.optimize import minimize_scalar
 from scipy.special import zeta
 
-from analytics import power_law
-from analytics.power_law import (
+from netdyn.analytics import power_law
+from netdyn.analytics.power_law import (
     ALPHA_RANGE,
     GOF_STATUSES,
     MIN_TAIL,
@@ -37,7 +37,7 @@ from analytics.power_law import (
     fit_power_law,
     sample_discrete_power_law,
 )
-from netdyn.errors import InvalidInputError
+from netdyn.core.errors import InvalidInputError
 
 # --------------------------------------------------------------------------- helpers
 

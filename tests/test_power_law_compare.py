@@ -22,15 +22,15 @@ import pytest
 from scipy import integrate
 from scipy.special import erfc
 
-from analytics import power_law_compare
-from analytics.power_law import fit_power_law, sample_discrete_power_law
-from analytics.power_law_compare import (
+from netdyn.analytics import power_law_compare
+from netdyn.analytics.power_law import fit_power_law, sample_discrete_power_law
+from netdyn.analytics.power_law_compare import (
     ALTERNATIVES,
     Comparison,
     compare_alternatives,
     verdict,
 )
-from netdyn.errors import InvalidInputError
+from netdyn.core.errors import InvalidInputError
 
 
 def lognormal_sample(seed: int = 5, n: int = 3000) -> np.ndarray:

@@ -9,14 +9,14 @@ import shutil
 import polars as pl
 import pytest
 
-from analytics.cascades import compute_cascades
-from analytics.interaction_graph import actor_metrics
-from ingest.canonical import Chunk
-from ingest.load import ingest_chunk, ingest_path
-from netdyn.db import connect
-from netdyn.eventlog import read_events
-from netdyn.projections import PROJECTIONS, advance, advance_all, progress
-from sim.platform import PlatformParams, simulate_platform
+from netdyn.analytics.cascades import compute_cascades
+from netdyn.analytics.interaction_graph import actor_metrics
+from netdyn.ingest.load import ingest_chunk, ingest_path
+from netdyn.sim.platform import PlatformParams, simulate_platform
+from netdyn.store.canonical import Chunk
+from netdyn.store.db import connect
+from netdyn.store.eventlog import read_events
+from netdyn.store.projections import PROJECTIONS, advance, advance_all, progress
 
 PROJ_TABLES = {
     "proj_actor_activity": ("source", "actor_id"),
@@ -91,8 +91,8 @@ def test_actor_projections_match_a_scratch_computation(tmp_path):
     for part in (part_a, part_b):
         ingest_chunk(con, part, source="sim", reader="test")
         advance_all(con)
-    from netdyn.results import write_actor_metrics
-    from netdyn.runs import start_run
+    from netdyn.results.cascades import write_actor_metrics
+    from netdyn.store.runs import start_run
 
     run_id = start_run(con, flow="analyze", parameters={}, sources=["sim"])
     write_actor_metrics(con, run_id, ["sim"])

@@ -11,11 +11,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ingest.canonical import REASONS
-from ingest.load import ingest_path
-from ingest.readers import edgelist
-from netdyn.db import connect
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.ingest.load import ingest_path
+from netdyn.ingest.readers import edgelist
+from netdyn.store.canonical import REASONS
+from netdyn.store.db import connect
 
 
 def load(path: Path) -> tuple[object, pl.DataFrame, dict[str, str]]:

@@ -14,11 +14,11 @@ from typing import Any
 import polars as pl
 import pytest
 
-from ingest.canonical import REASONS, Chunk
-from ingest.load import ingest_path
-from ingest.readers import moltbook_api
-from netdyn.db import connect
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.ingest.load import ingest_path
+from netdyn.ingest.readers import moltbook_api
+from netdyn.store.canonical import REASONS, Chunk
+from netdyn.store.db import connect
 
 SUBMOLT = {"id": "s1", "name": "general", "display_name": "General"}
 

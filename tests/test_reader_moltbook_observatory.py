@@ -11,9 +11,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from ingest.canonical import REASONS, Chunk
-from ingest.readers import moltbook_observatory
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.ingest.readers import moltbook_observatory
+from netdyn.store.canonical import REASONS, Chunk
 
 POSTS = {
     "generated": "2026-02-03T16:36:16.797Z",

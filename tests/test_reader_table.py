@@ -11,11 +11,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest.canonical import REASONS
-from ingest.load import ingest_path
-from ingest.readers import get_reader, table
-from netdyn.db import connect
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.ingest.load import ingest_path
+from netdyn.ingest.readers import get_reader, table
+from netdyn.store.canonical import REASONS
+from netdyn.store.db import connect
 
 MESSAGES = {
     "kind": "=message",

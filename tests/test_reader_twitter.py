@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ingest.canonical import REASONS, Chunk
-from ingest.readers import twitter
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.ingest.readers import twitter
+from netdyn.store.canonical import REASONS, Chunk
 
 ROOT_ID = "100"
 TREE = (

@@ -9,7 +9,6 @@ crossing edges; the largest trees are chosen and capped in SQL exactly as docume
 from __future__ import annotations
 
 import base64
-import doctest
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,50 +18,45 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.content_cascades import ContentParams
-from analytics.windows import WindowSpec
-from ingest.canonical import Chunk
-from ingest.load import ingest_chunk
-from netdyn import report_spreading, report_text, report_trees
-from netdyn.compare import (
-    comparison_summary,
-    distance_verdicts,
-    statistic_verdicts,
-    write_compare_report,
-    write_comparison,
-)
-from netdyn.db import connect
-from netdyn.errors import InvalidInputError
-from netdyn.eventlog import read_events
-from netdyn.projections import advance_all
-from netdyn.report import SECTIONS, verdict, write_report
-from netdyn.report_spreading import ccdf_points
-from netdyn.report_text import (
+from netdyn.analytics.content_cascades import ContentParams
+from netdyn.analytics.windows import WindowSpec
+from netdyn.core.errors import InvalidInputError
+from netdyn.ingest.load import ingest_chunk
+from netdyn.report.compare import write_compare_report
+from netdyn.report.compare_verdicts import comparison_summary, distance_verdicts, statistic_verdicts
+from netdyn.report.figures import ccdf_points, relative_link
+from netdyn.report.run_report import SECTIONS, verdict, write_report
+from netdyn.report.text import (
     cascades_verdict,
     comparison_verdict,
     content_verdict,
     distance_verdict,
-    flatten_parameters,
     graph_verdict,
     heavy_tails_verdict,
     mesoscale_verdict,
-    statistic_label,
     windows_verdict,
 )
-from netdyn.report_trees import draw_largest_trees, largest_tree_nodes, tree_coordinates
-from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
-from netdyn.runs import finish_run, start_run
-from netdyn.spreading import (
+from netdyn.report.trees import draw_largest_trees, largest_tree_nodes, tree_coordinates
+from netdyn.report.wording import flatten_parameters, format_number, statistic_label
+from netdyn.results.cascades import write_actor_metrics, write_cascades
+from netdyn.results.comparison import write_comparison
+from netdyn.results.contagion import (
     content_adoptions,
     thread_adoptions,
     write_content_cascades,
-    write_elites,
     write_exposure,
-    write_windows,
 )
-from netdyn.structure import write_structure
-from sim.nulls import replay_null
-from sim.platform import PlatformParams, simulate_platform
+from netdyn.results.elites import write_elites
+from netdyn.results.heavy_tails import write_powerlaw_fits
+from netdyn.results.structure import write_structure
+from netdyn.results.windows import write_windows
+from netdyn.sim.nulls import replay_null
+from netdyn.sim.platform import PlatformParams, simulate_platform
+from netdyn.store.canonical import Chunk
+from netdyn.store.db import connect
+from netdyn.store.eventlog import read_events
+from netdyn.store.projections import advance_all
+from netdyn.store.runs import finish_run, start_run
 
 EVIL = '$\\nonsense$<script>alert("x")</script><img src=x onerror=alert(1)>'
 #: A source label with markup and broken mathtext (it lands in plot legends and headings).
@@ -604,12 +598,6 @@ def test_graph_content_and_mesoscale_verdicts():
     assert mesoscale_verdict([]) == "No community was large enough to profile."
 
 
-@pytest.mark.parametrize("module", [report_text, report_trees, report_spreading])
-def test_docstring_examples_hold(module):
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
-
-
 def test_parameters_are_flattened_for_the_appendix():
     assert flatten_parameters({"nulls": {"roles": 2, "cp": 10}, "sources": ["a"], "x": None}) == [
         ("nulls.cp", "10"),
@@ -618,6 +606,39 @@ def test_parameters_are_flattened_for_the_appendix():
         ("x", "–"),
     ]
     assert flatten_parameters(None) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [
+        (None, None, "–"),
+        (float("nan"), 2, "–"),
+        (float("inf"), None, "–"),
+        (0, None, "0"),
+        (1234567.0, None, "1,234,567"),
+        (-42, None, "-42"),
+        (123.456, None, "123.5"),
+        (2.5, None, "2.500"),
+        (0.01, None, "0.010"),
+        (0.001234, None, "1.23e-03"),
+        (3, 3, "3.000"),
+        (0.123456, 2, "0.12"),
+    ],
+)
+def test_numbers_are_formatted_alike_in_both_reports(value, decimals, shown):
+    assert format_number(value, decimals) == shown
+
+
+def test_links_between_reports_are_relative_and_only_to_existing_files(tmp_path):
+    folder = tmp_path / "reports"
+    other = tmp_path / "elsewhere" / "run.html"
+    other.parent.mkdir()
+    other.write_text("<html></html>")
+    folder.mkdir()
+    assert relative_link(other, folder) == "../elsewhere/run.html"
+    assert relative_link(str(other), other.parent) == "run.html"
+    assert relative_link(tmp_path / "missing.html", folder) is None
+    assert relative_link(None, folder) is None and relative_link("", folder) is None
 
 
 def test_verdict_words():

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_report import EVIL, EVIL_CODE, shared_reports
 
-from netdyn.report import SECTIONS
+from netdyn.report.run_report import SECTIONS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

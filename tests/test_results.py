@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from ingest.canonical import Chunk
-from ingest.load import ingest_chunk
-from netdyn.db import connect
-from netdyn.results import FITTED_QUANTITIES, quantity_values, write_cascades
-from netdyn.runs import start_run
+from netdyn.ingest.load import ingest_chunk
+from netdyn.results.cascades import write_cascades
+from netdyn.results.heavy_tails import FITTED_QUANTITIES, quantity_values
+from netdyn.store.canonical import Chunk
+from netdyn.store.db import connect
+from netdyn.store.runs import start_run
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 

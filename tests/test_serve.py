@@ -12,9 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from netdyn.db import connect
+from netdyn.flows.options import AnalysisOptions
+from netdyn.store.db import connect
 
-TINY = {"cp_nulls": 5, "role_nulls": 2, "mesoscale_nulls": 2, "n_bootstrap": 20, "n_jobs": 1}
+TINY = {
+    "options": AnalysisOptions(cp_nulls=5, role_nulls=2, mesoscale_nulls=2, n_bootstrap=20),
+    "n_jobs": 1,
+}
 OLD = time.time() - 3600  # an mtime well past any settle time
 
 
@@ -59,9 +63,9 @@ def count_artifacts(key: str) -> int:
 
 def run_scheduled(**kwargs):
     """Run the scheduled flow; return (result or exception, flow run id)."""
-    from flows.serve import scheduled_flow
+    from netdyn.flows.serve import scheduled_flow
 
-    state = scheduled_flow(return_state=True, retry_backoff_seconds=0.01, **TINY, **kwargs)
+    state = scheduled_flow(return_state=True, retry_backoff_seconds=0.01, **{**TINY, **kwargs})
     return state.result(raise_on_failure=False), state.state_details.flow_run_id
 
 
@@ -69,8 +73,8 @@ def run_scheduled(**kwargs):
 
 
 def test_scan_folder_leaves_hidden_partial_and_fresh_files(tmp_path):
-    from netdyn.errors import InvalidInputError
-    from netdyn.watch import scan_folder
+    from netdyn.core.errors import InvalidInputError
+    from netdyn.flows.watch import scan_folder
 
     for name in ("a.txt", ".hidden.txt", "b.txt.part", "c.tmp", "d.txt", "notes~"):
         (tmp_path / name).write_text("1 2 3\n")
@@ -98,7 +102,7 @@ def test_scan_folder_leaves_hidden_partial_and_fresh_files(tmp_path):
 def test_hash_cache_reuses_unchanged_files_and_rehashes_changed_ones(tmp_path):
     import hashlib
 
-    from netdyn.watch import hash_files, scan_folder
+    from netdyn.flows.watch import hash_files, scan_folder
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -123,18 +127,18 @@ def test_hash_cache_reuses_unchanged_files_and_rehashes_changed_ones(tmp_path):
 
 
 def test_doctests():
-    import flows.ingest
-    import flows.serve
-    import netdyn.watch
+    import netdyn.flows.ingest
+    import netdyn.flows.serve
+    import netdyn.flows.watch
 
-    for module in (netdyn.watch, flows.serve, flows.ingest):
+    for module in (netdyn.flows.watch, netdyn.flows.serve, netdyn.flows.ingest):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 def test_watch_patterns_refuse_folder_formats():
-    from flows.serve import watch_patterns
-    from netdyn.errors import InvalidInputError
+    from netdyn.core.errors import InvalidInputError
+    from netdyn.flows.serve import watch_patterns
 
     assert "*.txt" in watch_patterns("edgelist")
     assert watch_patterns("moltbook-api")[0] == "*.json"
@@ -145,8 +149,8 @@ def test_watch_patterns_refuse_folder_formats():
 
 
 def test_io_retry_options_back_off_exponentially():
-    from flows.ingest import io_retry_options
-    from netdyn.errors import InvalidInputError
+    from netdyn.core.errors import InvalidInputError
+    from netdyn.flows.ingest import io_retry_options
 
     opts = io_retry_options(2.0)
     assert opts["retries"] == 3 and opts["retry_jitter_factor"] == 0.5
@@ -161,10 +165,10 @@ def test_io_retry_options_back_off_exponentially():
 def test_scheduled_runs_ingest_only_new_files_retry_io_and_reanalyse(
     prefect_harness, tmp_path, monkeypatch
 ):
-    import flows.ingest
-    from flows.analyze import BATCHES_KEY, FITS_KEY, SUMMARY_KEY
-    from flows.serve import FILES_KEY
-    from netdyn.errors import InvalidInputError
+    import netdyn.flows.ingest
+    from netdyn.core.errors import InvalidInputError
+    from netdyn.flows.analyze import BATCHES_KEY, FITS_KEY, SUMMARY_KEY
+    from netdyn.flows.serve import FILES_KEY
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -182,7 +186,7 @@ def test_scheduled_runs_ingest_only_new_files_retry_io_and_reanalyse(
         "settle_seconds": 60,
     }
     calls: list[str] = []
-    real = flows.ingest.load_unit
+    real = netdyn.flows.ingest.load_unit
 
     def flaky(con, spec, unit, **kwargs):
         """The loader, failing the first attempt at b.txt with an I/O error."""
@@ -191,7 +195,7 @@ def test_scheduled_runs_ingest_only_new_files_retry_io_and_reanalyse(
             raise OSError("Input/output error (injected)")
         return real(con, spec, unit, **kwargs)
 
-    monkeypatch.setattr(flows.ingest, "load_unit", flaky)
+    monkeypatch.setattr(netdyn.flows.ingest, "load_unit", flaky)
 
     # run 1: a.txt is new; hidden and settling files wait; never analysed, so analyse
     first, run1 = run_scheduled(**options)
@@ -295,32 +299,45 @@ def test_scheduled_runs_ingest_only_new_files_retry_io_and_reanalyse(
 
 
 def test_scheduled_run_checks_arguments_before_reading(prefect_harness, tmp_path):
-    from netdyn.errors import InvalidInputError
+    from prefect.exceptions import ParameterTypeError
+
+    from netdyn.core.errors import InvalidInputError
 
     db = str(tmp_path / "x.duckdb")
-    for kwargs, message in (
-        ({"watch": str(tmp_path)}, "give the format of the watched files"),
-        ({"watch": str(tmp_path / "nope"), "source_format": "edgelist"}, "does not exist"),
-        ({"source_format": "edgelist"}, "need a watched folder"),
-        ({"watch": str(tmp_path), "source_format": "edgelist", "top_k": 0}, "--top-k must be"),
+    # a deployment gives the analysis options as a mapping: Prefect validates it before the
+    # run starts, with the option's own message
+    bad_analysis = TINY["options"].model_dump() | {"top_k": 0}
+    for kwargs, kind, message in (
+        ({"watch": str(tmp_path)}, InvalidInputError, "give the format of the watched files"),
+        (
+            {"watch": str(tmp_path / "nope"), "source_format": "edgelist"},
+            InvalidInputError,
+            "does not exist",
+        ),
+        ({"source_format": "edgelist"}, InvalidInputError, "need a watched folder"),
+        ({"n_jobs": 0}, InvalidInputError, "n_jobs must be >= 1, or -1 / None"),
+        (
+            {"watch": str(tmp_path), "source_format": "edgelist", "options": bad_analysis},
+            ParameterTypeError,
+            "--top-k must be at least 1; got 0",
+        ),
     ):
         error, _ = run_scheduled(db=db, reports_dir=str(tmp_path), **kwargs)
-        assert isinstance(error, InvalidInputError) and message in str(error), kwargs
+        assert isinstance(error, kind) and message in str(error), kwargs
     assert not Path(db).exists()
 
 
 def test_pipeline_publishes_each_key_once(prefect_harness, tmp_path):
-    from flows.analyze import BATCHES_KEY, FITS_KEY, SUMMARY_KEY
-    from flows.pipeline import pipeline_flow
+    from netdyn.flows.analyze import BATCHES_KEY, FITS_KEY, SUMMARY_KEY
+    from netdyn.flows.pipeline import pipeline_flow
 
     before = {k: count_artifacts(k) for k in (SUMMARY_KEY, FITS_KEY, BATCHES_KEY)}
     state = pipeline_flow(
         db=str(tmp_path / "p.duckdb"),
         reports_dir=str(tmp_path / "r"),
         n_events=400,
-        seed=5,
         return_state=True,
-        **TINY,
+        **{**TINY, "options": TINY["options"].replace(seed=5)},
     )
     result = state.result()
     after = {k: count_artifacts(k) for k in before}
@@ -337,34 +354,41 @@ def test_pipeline_publishes_each_key_once(prefect_harness, tmp_path):
 def test_serve_builds_a_cron_deployment_of_the_scheduled_flow(tmp_path, monkeypatch):
     from prefect.client.schemas.objects import ConcurrencyLimitStrategy
 
-    import flows.serve
-    from netdyn.errors import InvalidInputError
+    import netdyn.flows.serve
+    from netdyn.core.errors import InvalidInputError
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     captured = {}
-    monkeypatch.setattr(flows.serve.scheduled_flow, "serve", lambda **kw: captured.update(kw))
+    monkeypatch.setattr(
+        netdyn.flows.serve.scheduled_flow, "serve", lambda **kw: captured.update(kw)
+    )
     monkeypatch.chdir(tmp_path)
-    flows.serve.serve(
+    netdyn.flows.serve.serve(
         watch="inbox", source_format="edgelist", db="n.duckdb", cron="*/1 * * * *", **TINY
     )
     assert captured["name"] == "netdyn-scheduled"
     assert [s.cron for s in captured["schedules"]] == ["*/1 * * * *"]
     params = captured["parameters"]
     assert params["watch"] == str(inbox) and params["db"] == str(tmp_path / "n.duckdb")
-    assert params["cp_nulls"] == 5 and params["source_format"] == "edgelist"
+    assert params["options"] == TINY["options"].model_dump(mode="json")
+    assert params["options"]["cp_nulls"] == 5 and params["n_jobs"] == 1
+    assert params["source_format"] == "edgelist"
     limit = captured["global_limit"]
     assert (limit.limit, limit.collision_strategy) == (1, ConcurrencyLimitStrategy.CANCEL_NEW)
 
     # the same options make a deployment whose schedule, parameters and entrypoint are these
     opts = {k: v for k, v in captured.items() if k != "global_limit"}
-    deployment = flows.serve.scheduled_flow.to_deployment(**opts, concurrency_limit=limit)
+    deployment = netdyn.flows.serve.scheduled_flow.to_deployment(**opts, concurrency_limit=limit)
     assert deployment.schedules[0].schedule.cron == "*/1 * * * *"
-    assert deployment.entrypoint == "flows.serve.scheduled_flow"
+    assert deployment.entrypoint == "netdyn.flows.serve.scheduled_flow"
     assert deployment.parameters["watch"] == str(inbox)
+    # the stored mapping validates back into the same options
+    validated = netdyn.flows.serve.scheduled_flow.validate_parameters(deployment.parameters)
+    assert validated["options"] == TINY["options"]
 
     captured.clear()
-    flows.serve.serve(interval_seconds=90, n_events=1000)
+    netdyn.flows.serve.serve(interval_seconds=90, n_events=1000)
     assert captured["schedules"][0].interval.total_seconds() == 90
     assert captured["parameters"]["watch"] is None
     captured.clear()
@@ -375,9 +399,10 @@ def test_serve_builds_a_cron_deployment_of_the_scheduled_flow(tmp_path, monkeypa
         ({"watch": "inbox"}, "give --source"),
         ({"watch": "nope", "source_format": "edgelist"}, "does not exist"),
         ({"watch": "inbox", "source_format": "scholp"}, "cannot be watched"),
-        ({"cp_nulls": -1}, "--cp-nulls must be at least 0"),
         ({"n_jobs": 0}, "n_jobs must be >= 1, or -1 / None"),
     ):
         with pytest.raises(InvalidInputError, match=message):
-            flows.serve.serve(**kwargs)
+            netdyn.flows.serve.serve(**kwargs)
+    with pytest.raises(InvalidInputError, match="--cp-nulls must be at least 0; got -1"):
+        netdyn.flows.serve.serve(options=AnalysisOptions(cp_nulls=-1))
     assert not captured

@@ -12,16 +12,16 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from analytics.cascades import compute_cascades
-from analytics.exposure import count_exposures, exposure_edges_from_events
-from ingest.canonical import EVENT_SCHEMA
-from netdyn.errors import InvalidInputError
-from sim.contagion import (
+from netdyn.analytics.cascades import compute_cascades
+from netdyn.analytics.exposure import count_exposures, exposure_edges_from_events
+from netdyn.core.errors import InvalidInputError
+from netdyn.sim.contagion import (
     contagion_events,
     independent_cascade,
     linear_threshold,
     simulate_exposure_hazard,
 )
+from netdyn.store.canonical import EVENT_SCHEMA
 
 
 def frame(pairs: list[tuple[str, str]], formed: list[float] | None = None) -> pl.DataFrame:

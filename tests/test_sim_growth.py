@@ -13,16 +13,16 @@ import numpy as np
 import polars as pl
 import pytest
 
-import sim.growth as growth
-from analytics.power_law import fit_power_law
-from ingest.canonical import EVENT_SCHEMA
-from ingest.validate import validation_sql
-from netdyn.errors import InvalidInputError
-from sim.growth import (
+import netdyn.sim.growth as growth
+from netdyn.analytics.power_law import fit_power_law
+from netdyn.core.errors import InvalidInputError
+from netdyn.ingest.validate import validation_sql
+from netdyn.sim.growth import (
     growth_source_label,
     preferential_attachment_edges,
     preferential_attachment_events,
 )
+from netdyn.store.canonical import EVENT_SCHEMA
 
 
 def degrees(edges: pl.DataFrame) -> pl.DataFrame:

@@ -10,10 +10,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-import sim.nulls as nulls
-from ingest.canonical import EVENT_SCHEMA
-from netdyn.errors import InvalidInputError
-from sim.nulls import (
+import netdyn.sim.nulls as nulls
+from netdyn.core.errors import InvalidInputError
+from netdyn.sim.nulls import (
     inter_event_shuffle,
     link_shuffle,
     null_source_label,
@@ -21,6 +20,7 @@ from sim.nulls import (
     timeline_shuffle,
     timestamp_shuffle,
 )
+from netdyn.store.canonical import EVENT_SCHEMA
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.cascades import compute_cascades
-from netdyn.errors import InvalidInputError
-from sim.platform import PlatformParams, simulate_platform
+from netdyn.analytics.cascades import compute_cascades
+from netdyn.core.errors import InvalidInputError
+from netdyn.sim.platform import PlatformParams, simulate_platform
 
 
 def frame(params: PlatformParams) -> pl.DataFrame:

@@ -8,25 +8,26 @@ import numpy as np
 import polars as pl
 import pytest
 
-from analytics.content_cascades import ContentParams, content_cascades
-from analytics.elites import concentration
-from analytics.windows import WindowSpec
-from ingest.canonical import Chunk
-from ingest.load import ingest_chunk
-from netdyn.db import connect, invariant_violations
-from netdyn.results import write_actor_metrics, write_cascades, write_powerlaw_fits
-from netdyn.runs import start_run
-from netdyn.spreading import (
+from netdyn.analytics.concentration import concentration
+from netdyn.analytics.content_cascades import ContentParams, content_cascades
+from netdyn.analytics.windows import WindowSpec
+from netdyn.ingest.load import ingest_chunk
+from netdyn.results.cascades import write_actor_metrics, write_cascades
+from netdyn.results.contagion import (
     content_adoptions,
-    run_events,
     thread_adoptions,
     write_content_cascades,
-    write_elites,
     write_exposure,
-    write_windows,
 )
-from sim.contagion import contagion_events, simulate_exposure_hazard
-from sim.platform import PlatformParams, simulate_platform
+from netdyn.results.elites import write_elites
+from netdyn.results.heavy_tails import write_powerlaw_fits
+from netdyn.results.rows import run_events
+from netdyn.results.windows import write_windows
+from netdyn.sim.contagion import contagion_events, simulate_exposure_hazard
+from netdyn.sim.platform import PlatformParams, simulate_platform
+from netdyn.store.canonical import Chunk
+from netdyn.store.db import connect, invariant_violations
+from netdyn.store.runs import start_run
 
 
 @pytest.fixture(scope="module")

@@ -20,23 +20,16 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from netdyn.config import SQL_DIR
-from netdyn.db import connect, invariant_violations, migrate
-from netdyn.errors import EventLogError, InvalidInputError, SchemaError
-from netdyn.sqlmodels import (
-    LAYERS,
-    Query,
-    apply_models,
-    list_models,
-    list_queries,
-    load_query,
-    models_current,
-    run_query,
-)
+from netdyn.core.config import SQL_DIR
+from netdyn.core.errors import EventLogError, InvalidInputError, SchemaError
+from netdyn.store.db import connect, invariant_violations
+from netdyn.store.migrations import migrate
+from netdyn.store.queries import Query, list_queries, load_query, run_query
+from netdyn.store.sqlmodels import LAYERS, apply_models, list_models, models_current
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 #: small null counts and a single worker keep the three analyses to a few seconds each
-ANALYSIS = {"n_bootstrap": 20, "cp_nulls": 5, "role_nulls": 2, "mesoscale_nulls": 2, "n_jobs": 1}
+ANALYSIS = {"n_bootstrap": 20, "cp_nulls": 5, "role_nulls": 2, "mesoscale_nulls": 2}
 GROWING = "edgelist:growing"
 T0 = 1_704_067_200  # 2024-01-01T00:00:00Z
 HOSTILE = "x'; drop table events; --"
@@ -83,18 +76,20 @@ def table_file(path: Path) -> Path:
 
 def build_fixture_db(db: str, work: Path) -> dict:
     """Fill ``db`` through the flows and readers; return the labels and run ids made."""
-    from flows.analyze import analyze_flow
-    from flows.ingest import ingest_flow
-    from flows.pipeline import pipeline_flow
-    from flows.simulate import null_replay_flow
-    from ingest.load import ingest_chunk, ingest_path
-    from netdyn.compare import write_comparison
-    from netdyn.errors import RejectedShareError
-    from netdyn.runs import recorded_run
-    from sim.branching import BranchingParams, iter_branching_chunks
+    from netdyn.core.errors import RejectedShareError
+    from netdyn.flows.analyze import analyze_flow
+    from netdyn.flows.ingest import ingest_flow
+    from netdyn.flows.options import AnalysisOptions
+    from netdyn.flows.pipeline import pipeline_flow
+    from netdyn.flows.simulate import null_replay_flow
+    from netdyn.ingest.load import ingest_chunk, ingest_path
+    from netdyn.results.comparison import write_comparison
+    from netdyn.sim.branching import BranchingParams, iter_branching_chunks
+    from netdyn.store.runs import recorded_run
 
     reports = str(work / "reports")
-    piped = pipeline_flow(db=db, reports_dir=reports, n_events=3000, seed=7, **ANALYSIS)
+    seven = AnalysisOptions(seed=7, **ANALYSIS)
+    piped = pipeline_flow(db=db, reports_dir=reports, n_events=3000, options=seven, n_jobs=1)
     sim, sim_run = piped["load"]["label"], piped["analysis"]["run_id"]
     null = null_replay_flow(db=db, source=sim, model="link_shuffle", seed=1)["label"]
     # the null's fits skip the bootstrap (its worker pool costs seconds); the others are kept
@@ -102,9 +97,9 @@ def build_fixture_db(db: str, work: Path) -> dict:
         db=db,
         sources=[null],
         reports_dir=reports,
-        seed=7,
+        options=seven.replace(n_bootstrap=0),
+        n_jobs=1,
         publish_artifacts=False,
-        **{**ANALYSIS, "n_bootstrap": 0},
     )["run_id"]
     # the compare flow's own step, on the two analyses above (compare_flow would redo them)
     analyses = {sim: sim_run, null: null_run}
@@ -127,9 +122,9 @@ def build_fixture_db(db: str, work: Path) -> dict:
                 db=db,
                 sources=[GROWING],
                 reports_dir=reports,
-                seed=7,
+                options=seven.replace(n_bootstrap=0),
+                n_jobs=1,
                 publish_artifacts=False,
-                **{**ANALYSIS, "n_bootstrap": 0},
             )["run_id"]
         )
     con = connect(db)
@@ -372,6 +367,58 @@ def test_apply_models_reports_the_failing_model_and_changes_nothing(tmp_path):
     (sql_dir / "marts" / "mart_zz_broken.sql").write_text("select 1 as x\n")
     with pytest.raises(SchemaError, match="-- model:"):
         list_models(sql_dir)
+
+
+def test_per_format_staging_views_build_on_stg_events():
+    """One definition of the events-batches join: stg_events; the per-format views filter it."""
+    for model in list_models():
+        if model.layer != "staging" or not model.name.endswith("_events"):
+            continue
+        body = re.sub(r"--[^\n]*", "", model.sql)
+        if model.name == "stg_events":
+            assert re.search(r"\bjoin batches\b", body)
+        else:
+            assert re.search(r"\bfrom stg_events\s+where\b", body), model.name
+            assert not re.search(r"\b(events|ingest_batches)\b", body), model.name
+
+
+def write_model(folder: Path, name: str, sql: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.sql").write_text(
+        f"-- model: {name}\n-- grain: one row per event\n-- key: (event_seq)\n"
+        f"-- source: test\n{sql}\n"
+    )
+
+
+def test_views_are_created_after_the_views_they_read(tmp_path):
+    sql_dir = tmp_path / "sql"
+    # stg_a sorts first but reads stg_b, which reads stg_c; the mart reads stg_a
+    write_model(sql_dir / "staging", "stg_a", "select event_seq from stg_b -- not stg_z")
+    write_model(sql_dir / "staging", "stg_b", "select event_seq from stg_c where 'stg_a' <> ''")
+    write_model(sql_dir / "staging", "stg_c", "select event_seq from events")
+    write_model(sql_dir / "marts", "mart_a", "select event_seq from stg_a")
+    con = connect(":memory:", migrate_schema=False)
+    migrate(con)
+    # listed (and returned) by layer and file name, created dependencies first
+    assert apply_models(con, sql_dir=sql_dir) == ["stg_a", "stg_b", "stg_c", "mart_a"]
+    assert models_current(con, sql_dir=sql_dir)
+    assert con.execute("select count(*) from mart_a").fetchall() == [(0,)]
+    # the real models: stg_edgelist_events sorts before the stg_events it reads
+    assert apply_models(con, force=True)[:2] == ["stg_edgelist_events", "stg_events"]
+
+
+def test_models_that_read_each_other_in_a_cycle_are_refused(tmp_path):
+    sql_dir = tmp_path / "sql"
+    write_model(sql_dir / "staging", "stg_a", "select event_seq from stg_b")
+    write_model(sql_dir / "staging", "stg_b", "select event_seq from stg_a")
+    (sql_dir / "marts").mkdir()
+    con = connect(":memory:", migrate_schema=False)
+    migrate(con)
+    with pytest.raises(SchemaError, match="cycle: stg_a -> stg_b -> stg_a"):
+        apply_models(con, sql_dir=sql_dir)
+    assert con.execute("select count(*) from duckdb_views() where not internal").fetchall() == [
+        (0,)
+    ]
 
 
 def test_run_query_on_a_read_only_database_uses_temporary_views(tmp_path):

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from ingest.canonical import Chunk
-from ingest.load import ingest_chunk
-from netdyn.db import connect, invariant_violations
-from netdyn.runs import start_run
-from netdyn.structure import run_graph, write_structure
+from netdyn.ingest.load import ingest_chunk
+from netdyn.results.structure import run_graph, write_structure
+from netdyn.store.canonical import Chunk
+from netdyn.store.db import connect, invariant_violations
+from netdyn.store.runs import start_run
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)
 

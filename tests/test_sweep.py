@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from flows.sweep import sweep_flow, sweep_grid
-from netdyn.db import connect, invariant_violations
-from netdyn.errors import InvalidInputError
+from netdyn.core.errors import InvalidInputError
+from netdyn.flows.sweep import sweep_flow, sweep_grid
+from netdyn.store.db import connect, invariant_violations
 
 AXES = {"branching_ratio": [0.3, 0.8], "activity_exponent": [2.0, 3.0]}
 

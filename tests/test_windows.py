@@ -9,10 +9,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-import analytics.windows as windows
-from analytics.interaction_graph import actor_metrics
-from analytics.windows import WindowSpec, assign_windows, window_bounds, windowed_statistics
-from netdyn.errors import InvalidInputError
+import netdyn.analytics.windows as windows
+from netdyn.analytics.interaction_graph import actor_metrics
+from netdyn.analytics.windows import WindowSpec, assign_windows, window_bounds, windowed_statistics
+from netdyn.core.errors import InvalidInputError
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 

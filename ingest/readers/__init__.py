@@ -1,4 +1,4 @@
-"""Readers: one module per source format, each a generator of :class:`ingest.canonical.Chunk`.
+"""Readers: one module per source format, each a generator of :class:`netdyn.store.canonical.Chunk`.
 
 Every reader has the signature ``read(path: str | Path) -> Iterator[Chunk]`` and yields one
 chunk per input unit (file or archive); the event log appends each chunk as one batch.
@@ -7,62 +7,22 @@ chunk per input unit (file or archive); the event log appends each chunk as one 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
 
-import duckdb
-
-from ingest.canonical import Chunk
+from netdyn.ingest.readers.spec import ReaderSpec, StagedInput
 
 __all__ = ["ReaderSpec", "StagedInput", "READERS", "get_reader"]
 
 
-@dataclass(frozen=True)
-class StagedInput:
-    """What a SQL reader reports after staging a file (see :mod:`netdyn.eventlog`).
-
-    Attributes
-    ----------
-    check_repeats : bool
-        Whether the event log must look for keys repeated within the batch.
-    temporary : tuple of str
-        Temporary tables the staged view reads, dropped by the loader after the append.
-    """
-
-    check_repeats: bool = True
-    temporary: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReaderSpec:
-    """A source format: its reader, the default ``source`` label of its events, a description,
-    and how a folder splits into input units (each appended as one batch by its own task).
-
-    Exactly one of ``read`` (a row reader yielding chunks) and ``stage`` (a SQL reader that
-    fills the staged tables inside DuckDB) is set.
-    """
-
-    name: str
-    read: Callable[[Path], Iterator[Chunk]] | None
-    default_label: Callable[[Path], str]
-    description: str
-    patterns: tuple[str, ...] = ()
-    stage: Callable[[duckdb.DuckDBPyConnection, Path], StagedInput] | None = None
-    #: for formats that take options (a column mapping): returns the spec bound to them
-    configure: Callable[[Mapping[str, str]], ReaderSpec] | None = None
-
-    def inputs(self, path: Path) -> list[Path]:
-        """The input units of ``path``: the path itself, or for a folder (when the format has
-        ``patterns``) its matching files in name order."""
-        if path.is_dir() and self.patterns:
-            found = sorted({f for pattern in self.patterns for f in path.glob(pattern)})
-            return [f for f in found if f.is_file()]
-        return [path]
-
-
 def _registry() -> dict[str, ReaderSpec]:
-    from ingest.readers import edgelist, moltbook_api, moltbook_observatory, scholp, table, twitter
+    from netdyn.ingest.readers import (
+        edgelist,
+        moltbook_api,
+        moltbook_observatory,
+        scholp,
+        table,
+        twitter,
+    )
 
     return {
         "twitter15-16": ReaderSpec(
@@ -130,7 +90,7 @@ def get_reader(name: str, options: Mapping[str, str] | None = None) -> ReaderSpe
         If ``name`` is not a known format (the message lists the known ones), or options are
         given to a format that takes none, or the reader refuses them.
     """
-    from netdyn.errors import InvalidInputError
+    from netdyn.core.errors import InvalidInputError
 
     if not READERS:
         READERS.update(_registry())

@@ -59,9 +59,10 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.readers import StagedInput
-from ingest.validate import validation_sql
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.ingest.readers._paths import file_stem
+from netdyn.ingest.readers.spec import StagedInput
+from netdyn.ingest.validate import validation_sql
 
 __all__ = ["stage", "stem"]
 
@@ -99,11 +100,7 @@ def stem(path: str | Path) -> str:
     >>> stem("edges")
     'edges'
     """
-    name = Path(path).name
-    base = name
-    while base.lower().endswith(_SUFFIXES):
-        base = base[: base.rfind(".")]
-    return base or name
+    return file_stem(path, _SUFFIXES)
 
 
 def _sniff(resolved: Path) -> tuple[str, str]:

@@ -63,7 +63,7 @@ record in it, e.g. ``"posts.ndjson:17#comments[0]"``.
   is not blank; the reject is in its last chunk).
 * ``missing_field`` — in a folder, a file (in any NDJSON file, a line) without a ``post``
   object (one reject; a single file like that, or a single NDJSON file whose first record is
-  like that, raises :class:`~netdyn.errors.UnknownFormatError` instead, since the wrong reader
+  like that, raises :class:`~netdyn.core.errors.UnknownFormatError` instead, since the wrong reader
   was probably chosen); a post without an ``id`` (the whole file or line is one reject,
   because its comments cannot be attached to a thread); a comment without an ``id``; a post or
   comment without ``created_at``.
@@ -95,9 +95,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ingest.canonical import Chunk, parse_timestamp, sha256_file
-from netdyn import progress
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core import progress
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.store.canonical import Chunk, parse_timestamp, sha256_file
 
 __all__ = ["read", "LINES_PER_CHUNK"]
 
@@ -147,15 +147,28 @@ def read(path: str | Path, *, lines_per_chunk: int | None = None) -> Iterator[Ch
     Notes
     -----
     Timestamps mix ``Z`` and ``+00:00`` and 3–6 fractional digits; all are parsed to UTC by
-    :func:`ingest.canonical.parse_timestamp`. Author snapshots (karma, follower counts) are
+    :func:`netdyn.store.canonical.parse_timestamp`. Author snapshots (karma, follower counts) are
     values at download time and are not kept. A record that appears on several lines or in
     several files keeps one event (the event log counts the others as duplicates).
 
     Examples
     --------
-    >>> chunks = list(read("moltbook-api-sample/posts"))  # doctest: +SKIP
-    >>> sum(chunk.n_read for chunk in chunks)  # doctest: +SKIP
-    874
+    A folder with one response: post ``p1`` by ``a1`` and a comment on it by ``a2``:
+
+    >>> import json
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> comment = {"id": "c1", "parent_id": None, "content": "hi", "author": {"id": "a2"},
+    ...            "created_at": "2026-01-29T06:00:00Z", "replies": []}
+    >>> post = {"id": "p1", "title": "Hello", "content": "body", "author": {"id": "a1"},
+    ...         "created_at": "2026-01-29T05:54:32.940823+00:00"}
+    >>> response = {"success": True, "post": post, "comments": [comment]}
+    >>> _ = Path(tmp.name, "p1.json").write_text(json.dumps(response))
+    >>> (chunk,) = read(tmp.name)
+    >>> chunk.rows.to_frame().select("kind", "actor_id", "target_actor_id").rows()
+    [('post', 'a1', None), ('comment', 'a2', 'a1')]
+    >>> tmp.cleanup()
     """
     source = Path(path)
     if not source.exists():

@@ -83,9 +83,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingest.canonical import Chunk, parse_timestamp, sha256_file
-from netdyn import progress
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core import progress
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.store.canonical import Chunk, parse_timestamp, sha256_file
 
 __all__ = ["read"]
 
@@ -131,8 +131,20 @@ def read(path: str | Path) -> Iterator[Chunk]:
 
     Examples
     --------
-    >>> [chunk.n_read for chunk in read("moltbook-noosphere-observatory")]  # doctest: +SKIP
-    [5389, 578, 40545]
+    A folder with one post and two aggregated edges (no ``comments.json``):
+
+    >>> import json
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> post = {"id": "p1", "author": "Alpha", "created_at": "2026-02-03T13:11:42Z"}
+    >>> _ = Path(tmp.name, "posts.json").write_text(json.dumps({"posts": [post]}))
+    >>> _ = Path(tmp.name, "network.csv").write_text(
+    ...     "source,target,type,weight\\nAlpha,Beta,reply,2\\nBeta,Alpha,mention,1\\n"
+    ... )
+    >>> [chunk.n_read for chunk in read(tmp.name)]
+    [1, 2]
+    >>> tmp.cleanup()
     """
     source = Path(path)
     if not source.exists():

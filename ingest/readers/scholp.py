@@ -62,7 +62,7 @@ Locator ``"<folder>#<source_event_id>"``: ``timestamp_out_of_range`` (a time no 
 can hold; validation further rejects times before 1970 or in the future), ``missing_field``
 (a simplex of size 0: locator ``"<folder>#s<i>"``). Files that cannot be aligned (a line that
 is not one integer, a negative size, or vectors of mismatched lengths) make the whole dataset
-unusable and raise :class:`~netdyn.errors.UnknownFormatError`.
+unusable and raise :class:`~netdyn.core.errors.UnknownFormatError`.
 
 References
 ----------
@@ -82,8 +82,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingest.canonical import EVENT_SCHEMA, Chunk, EventBuffer, sha256_file, sha256_text
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.store.canonical import EVENT_SCHEMA, Chunk, EventBuffer, sha256_file, sha256_text
 
 __all__ = ["read", "default_label", "dataset_name", "julia_ms_to_unix_ms", "JULIA_UNIX_EPOCH_MS"]
 
@@ -248,9 +248,19 @@ def read(path: str | Path) -> Iterator[Chunk]:
 
     Examples
     --------
-    >>> chunk = next(read("../shared/data/scholp-temporal-simplices/email-Enron"))  # doctest: +SKIP
-    >>> chunk.n_read  # doctest: +SKIP
-    26841
+    Two simplices, ``{1, 2, 3}`` at time 10 and ``{2, 4}`` at 15, as a dataset ``tiny``:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name, "tiny")
+    >>> folder.mkdir()
+    >>> for part, values in (("nverts", "3 2"), ("simplices", "1 2 3 2 4"), ("times", "10 15")):
+    ...     _ = (folder / f"tiny-{part}.txt").write_text(values.replace(" ", "\\n") + "\\n")
+    >>> chunk = next(read(folder))
+    >>> chunk.n_read, chunk.rows.to_frame()["actor_id"].to_list()
+    (5, ['1', '2', '3', '2', '4'])
+    >>> tmp.cleanup()
     """
     source = Path(path)
     if not source.exists():

@@ -76,12 +76,12 @@ Records the reader cannot parse are quarantined with the locator ``"<file>:<line
 * ``unparseable_timestamp`` — an ``occurred_at`` not in ``time_format`` (including ISO text
   without a zone, unless ``time_zone=UTC``), or a ``seconds_since_root`` that is not a number.
 * ``timestamp_out_of_range`` — a Unix number too large to be a date; and validation's checks
-  (:func:`ingest.validate.validation_sql`: ``unknown_kind``, dates before 1970 or in the
+  (:func:`netdyn.ingest.validate.validation_sql`: ``unknown_kind``, dates before 1970 or in the
   future, ``self_parent``).
 * ``empty_input`` — a file with no records (one reject for the file).
 
 LF and CRLF line endings are accepted, but not both in one file: DuckDB's scanner cannot read
-such a file, and the reader raises :class:`~netdyn.errors.UnknownFormatError` (nothing is
+such a file, and the reader raises :class:`~netdyn.core.errors.UnknownFormatError` (nothing is
 stored) rather than guess where lines end.
 
 Examples
@@ -107,10 +107,11 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.readers import ReaderSpec, StagedInput
-from ingest.validate import validation_sql
-from netdyn.errors import InvalidInputError, UnknownFormatError
-from netdyn.eventlog import IDENTITY_COLUMNS
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.ingest.readers._paths import file_stem
+from netdyn.ingest.readers.spec import ReaderSpec, StagedInput
+from netdyn.ingest.validate import validation_sql
+from netdyn.store.eventlog import IDENTITY_COLUMNS
 
 __all__ = [
     "MAPPABLE",
@@ -211,11 +212,7 @@ def stem(path: str | Path) -> str:
     >>> stem("posts.parquet")
     'posts'
     """
-    name = Path(path).name
-    base = name
-    while base.lower().endswith((".gz", *_SUFFIXES)):
-        base = base[: base.rfind(".")]
-    return base or name
+    return file_stem(path, (".gz", *_SUFFIXES))
 
 
 def parse_options(options: Mapping[str, str]) -> TableOptions:

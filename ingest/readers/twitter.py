@@ -95,9 +95,9 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.canonical import Chunk, sha256_file, sha256_text
-from netdyn import progress
-from netdyn.errors import InvalidInputError, UnknownFormatError
+from netdyn.core import progress
+from netdyn.core.errors import InvalidInputError, UnknownFormatError
+from netdyn.store.canonical import Chunk, sha256_file, sha256_text
 
 __all__ = ["read"]
 
@@ -148,9 +148,23 @@ def read(path: str | Path) -> Iterator[Chunk]:
 
     Examples
     --------
-    >>> chunk = next(read("Twitter15_16_dataset.tar.gz"))  # doctest: +SKIP
-    >>> chunk.n_read  # doctest: +SKIP
-    987994
+    A folder with one tree: user ``u1`` posts tweet 100 and ``u2`` retweets it 1.5 minutes
+    later:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name, "twitter15")
+    >>> (folder / "tree").mkdir(parents=True)
+    >>> _ = (folder / "label.txt").write_text("false:100\\n")
+    >>> _ = (folder / "tree" / "100.txt").write_text(
+    ...     "['ROOT', 'ROOT', '0.0']->['u1', '100', '0.0']\\n"
+    ...     "['u1', '100', '0.0']->['u2', '100', '1.5']\\n"
+    ... )
+    >>> chunk = next(read(folder))
+    >>> chunk.rows.to_frame().select("kind", "actor_id", "seconds_since_root").rows()
+    [('post', 'u1', 0.0), ('retweet', 'u2', 90.0)]
+    >>> tmp.cleanup()
     """
     source = Path(path)
     if not source.exists():

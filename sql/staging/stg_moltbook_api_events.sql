@@ -1,33 +1,11 @@
 -- model: stg_moltbook_api_events
 -- grain: one row per MoltBook API post, comment or reply (one event)
 -- key: (event_seq)
--- source: events joined to ingest_batches where reader = 'moltbook-api' (ingest/readers/moltbook_api.py)
-with batches as (
-    select batch_id, uri
-    from ingest_batches
-    where reader = 'moltbook-api'
-),
-
-api_events as (
-    select e.*, b.uri
-    from events as e
-    join batches as b using (batch_id)
-),
-
-final as (
+-- source: stg_events where reader = 'moltbook-api' (ingest/readers/moltbook_api.py)
+with final as (
     select
-        event_seq,
-        source,
-        source_event_id,
-        kind,
-        occurred_at,
-        actor_id,
-        target_actor_id,
-        object_id,
-        parent_object_id,
-        root_object_id,
-        community as submolt,
-        text,
+        * exclude (seconds_since_root, attributes, batch_id, reader, input_uri, ingested_at)
+            rename (community as submolt),
         attributes ->> '$.author_name' as author_name,
         attributes ->> '$.title' as title,
         attributes ->> '$.url' as url,
@@ -41,10 +19,9 @@ final as (
         coalesce(try_cast(attributes ->> '$.author_missing' as boolean), false)
             as is_author_missing,
         try_cast(attributes ->> '$.downloaded_at' as timestamptz) as downloaded_at,
-        batch_id,
-        uri as input_uri,
-        ingested_at
-    from api_events
+        batch_id, input_uri, ingested_at
+    from stg_events
+    where reader = 'moltbook-api'
 )
 
 select * from final

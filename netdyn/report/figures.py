@@ -1,0 +1,95 @@
+"""Figures and links of the reports: a matplotlib figure as an embedded PNG, the points of an
+empirical CCDF, and a relative link between report files."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+from netdyn.core.errors import InvalidInputError
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = ["png", "ccdf_points", "relative_link"]
+
+
+def png(fig: plt.Figure) -> str:
+    """A matplotlib figure as a base64 PNG (the figure is closed)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def relative_link(target: str | Path | None, folder: Path) -> str | None:
+    """A link from a report in ``folder`` to another report file, if that file exists.
+
+    Parameters
+    ----------
+    target : str, Path or None
+        The file to link to (e.g. a run's recorded ``report_path``).
+    folder : Path
+        The folder of the report that holds the link.
+
+    Returns
+    -------
+    str or None
+        The path of ``target`` relative to ``folder``, with forward slashes (an ``href``);
+        None when ``target`` is empty or no such file exists.
+
+    Raises
+    ------
+    ValueError
+        On Windows, if ``target`` and ``folder`` are on different drives.
+    """
+    if not target or not Path(target).exists():
+        return None
+    return Path(os.path.relpath(Path(target).resolve(), folder.resolve())).as_posix()
+
+
+def ccdf_points(values: np.ndarray, *, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """The empirical CCDF P(X ≥ x) at the distinct values, thinned for plotting.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One value per observation (any order).
+    max_points : int, keyword-only, default 2000
+        At most about this many points are returned: all of them when there are fewer
+        distinct values, otherwise points spaced geometrically in rank from both ends (dense
+        in the head and in the tail, where a log-log plot needs them), always including the
+        smallest and the largest value.
+
+    Returns
+    -------
+    x, ccdf : numpy.ndarray
+        Distinct values (ascending) and the share of observations at least as large.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``max_points < 2``.
+
+    Examples
+    --------
+    >>> x, p = ccdf_points(np.array([1.0, 1.0, 2.0, 4.0]))
+    >>> x.tolist(), p.tolist()
+    ([1.0, 2.0, 4.0], [1.0, 0.5, 0.25])
+    """
+    if max_points < 2:
+        raise InvalidInputError(f"max_points must be >= 2; got {max_points}")
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    unique, first = np.unique(x, return_index=True)
+    ccdf = 1.0 - first / max(x.size, 1)
+    n = unique.size
+    if n > max_points:
+        ranks = np.geomspace(1, n, max_points // 2).round().astype(np.int64) - 1
+        keep = np.unique(np.concatenate([ranks, n - 1 - ranks]))
+        unique, ccdf = unique[keep], ccdf[keep]
+    return unique, ccdf
