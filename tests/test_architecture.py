@@ -145,6 +145,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_the_graph_reader_sees_lazy_and_relative_imports():
+    assert "netdyn.api" in GRAPH["netdyn"]  # imported inside __getattr__
     assert "netdyn.core.errors" in GRAPH["netdyn.analytics.power_law"]
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
