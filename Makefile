@@ -6,13 +6,15 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: install run test lint format clean wheel-check
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+install: $(STAMP)
 
 ## The main job on the embedded default: simulate ~100,000 events, analyse, write a report.
 run: $(STAMP)
@@ -23,6 +25,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+## Build the wheel, install it in a fresh virtualenv outside the checkout, run `netdyn run`.
+wheel-check: $(STAMP)
+	bash .ci/wheel-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
