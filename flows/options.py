@@ -317,8 +317,10 @@ class AnalysisOptions(BaseModel):
         }
 
 
-#: The default options (every field at its default).
-DEFAULT_ANALYSIS: Final = AnalysisOptions()
+#: The default options (every field at its default), built without validating them: validation
+#: imports the window and content parsers (polars, igraph), which would cost every command a
+#: second at start-up. The tests check ``DEFAULT_ANALYSIS == AnalysisOptions()``.
+DEFAULT_ANALYSIS: Final = AnalysisOptions.model_construct()
 
 
 def minimum(name: str) -> int | None:
