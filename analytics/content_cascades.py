@@ -277,7 +277,8 @@ def _prepare(events: pl.DataFrame, max_text_chars: int) -> pl.DataFrame:
     missing = [c for c in _REQUIRED if c not in events.columns]
     if missing:
         raise InvalidInputError(
-            f"events lack columns {missing}; pass canonical events (netdyn.eventlog.read_events)"
+            f"events lack columns {missing}; "
+            "pass canonical events (netdyn.store.eventlog.read_events)"
         )
     if events["event_seq"].null_count():
         raise InvalidInputError("event_seq must not be null; it orders events and breaks ties")

@@ -304,7 +304,8 @@ def calibrate(
     missing = sorted(set(_REQUIRED) - set(events.columns))
     if missing:
         raise InvalidInputError(
-            f"events lack columns {missing}; pass canonical events (netdyn.eventlog.read_events)"
+            f"events lack columns {missing}; "
+            "pass canonical events (netdyn.store.eventlog.read_events)"
         )
     if "source" in events.columns:
         sources = events["source"].drop_nulls().unique()

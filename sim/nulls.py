@@ -106,7 +106,8 @@ def _canonical(events: pl.DataFrame) -> pl.DataFrame:
     missing = sorted(set(EVENT_SCHEMA) - set(events.columns))
     if missing:
         raise InvalidInputError(
-            f"events lack columns {missing}; pass canonical events (netdyn.eventlog.read_events)"
+            f"events lack columns {missing}; "
+            "pass canonical events (netdyn.store.eventlog.read_events)"
         )
     return events.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA)
 

@@ -208,7 +208,7 @@ _TAG = re.compile(r"^-- (model|grain|key|source|question|param): (.+)$")
 
 
 def header_tags(path: Path) -> dict[str, list[str]]:
-    """Tag → values of the comment lines that open ``path`` (read without netdyn.sqlmodels)."""
+    """Tag → values of the comment lines opening ``path`` (read without netdyn.store.sqlmodels)."""
     tags: dict[str, list[str]] = {}
     for line in path.read_text().splitlines():
         if not line.startswith("--"):

@@ -112,7 +112,7 @@ def _status_data(con: Any, *, n_runs: int) -> dict[str, Any]:
                 "flow": r[1],
                 "status": r[2],
                 # a running run whose process is gone (this host only) will be marked
-                # abandoned by the next run that starts (netdyn.runs.abandon_dead_runs)
+                # abandoned by the next run that starts (netdyn.store.runs.abandon_dead_runs)
                 "is_process_dead": (
                     None
                     if r[2] != "running" or r[8] is None or r[9] != host

@@ -114,7 +114,7 @@ def _kernel_plot(kernel: list[dict[str, Any]], beta: float | None) -> str | None
     ax.loglog(k, a, "o", ms=3, color="#0969da", label="A(k) measured")
     if beta is not None and math.isfinite(beta):
         # the line k^beta placed by least squares in log-log (the fit itself is on the
-        # cumulative kernel, see analytics.elites)
+        # cumulative kernel, see netdyn.analytics.attachment_kernel)
         grid = np.sort(k)
         level = np.mean(np.log(a) - beta * np.log(k))
         ax.loglog(

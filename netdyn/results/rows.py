@@ -34,7 +34,7 @@ RESULT_TABLES: frozenset[str] = frozenset(
         "actor_metrics",
         "powerlaw_fits",
         "powerlaw_comparisons",
-        # spreading and elites (netdyn.spreading)
+        # windows, elites, contagion (netdyn.results.windows, .elites, .contagion)
         "window_graph_metrics",
         "window_actor_metrics",
         "concentration",
@@ -48,7 +48,7 @@ RESULT_TABLES: frozenset[str] = frozenset(
         "content_adoptions",
         "comparison_statistics",
         "comparison_distances",
-        # core-periphery, roles, mesoscale (netdyn.structure)
+        # core-periphery, roles, mesoscale (netdyn.results.structure)
         "actor_structure",
         "core_periphery_fits",
         "rich_club",

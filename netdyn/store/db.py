@@ -66,9 +66,9 @@ def connect(
     ------
     SchemaError
         If a migration fails or the database is newer than this code.
-    netdyn.errors.DatabaseBusyError
+    netdyn.core.errors.DatabaseBusyError
         If another process still holds the lock after ``wait_seconds``.
-    netdyn.errors.EventLogError
+    netdyn.core.errors.EventLogError
         If the file cannot be opened otherwise (not a DuckDB file, no permission).
     """
     import time
