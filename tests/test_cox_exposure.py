@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from builders import adoptions_frame, edges_frame, exposures_frame
 from lifelines import CoxPHFitter, CoxTimeVaryingFitter
 from lifelines.statistics import proportional_hazard_test
 
@@ -28,31 +29,6 @@ from netdyn.analytics.exposure import (
 )
 from netdyn.core.errors import InvalidInputError
 from netdyn.sim.contagion import simulate_exposure_hazard
-
-
-def adoptions_frame(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={"contagion_id": pl.String, "actor_id": pl.String, "adopted_at": pl.Float64},
-        orient="row",
-    )
-
-
-def edges_frame(rows: list[tuple[str, str, float | None]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={"exposer_id": pl.String, "exposed_id": pl.String, "formed_at": pl.Float64},
-        orient="row",
-    )
-
-
-def exposures_frame(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={"contagion_id": pl.String, "actor_id": pl.String, "exposed_at": pl.Float64},
-        orient="row",
-    )
-
 
 # ---------------------------------------------------------------------------------------------
 # the Cox engine against lifelines, where lifelines is right

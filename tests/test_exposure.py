@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import numpy as np
 import polars as pl
 import pytest
+from builders import adoptions_frame, edges_frame, exposures_frame
 from scipy.stats import binomtest
 
 from netdyn.analytics.cox_exposure import (
@@ -23,31 +24,6 @@ from netdyn.analytics.exposure import (
     wilson_interval,
 )
 from netdyn.core.errors import InvalidInputError
-
-
-def adoptions_frame(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={"contagion_id": pl.String, "actor_id": pl.String, "adopted_at": pl.Float64},
-        orient="row",
-    )
-
-
-def edges_frame(rows: list[tuple[str, str, float | None]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={"exposer_id": pl.String, "exposed_id": pl.String, "formed_at": pl.Float64},
-        orient="row",
-    )
-
-
-def exposures_frame(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={"contagion_id": pl.String, "actor_id": pl.String, "exposed_at": pl.Float64},
-        orient="row",
-    )
-
 
 # ---------------------------------------------------------------------------------------------
 # exposure graph from events

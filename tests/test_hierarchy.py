@@ -8,6 +8,7 @@ import igraph as ig
 import numpy as np
 import polars as pl
 import pytest
+from builders import planted_blocks, random_digraph
 
 from netdyn.analytics.hierarchy import LABELS, STATISTICS, community_profiles, mesoscale_profile
 from netdyn.analytics.interaction_graph import interaction_edges
@@ -35,23 +36,6 @@ def degree_core_correlation(graph: ig.Graph, *, seed: int | None = None) -> floa
     adjacency = np.asarray(und.get_adjacency().data)[upper]
     ideal = (core[:, None] | core[None, :])[upper]
     return float(np.corrcoef(adjacency, ideal)[0, 1])
-
-
-def random_digraph(seed: int, n: int, p: float) -> ig.Graph:
-    rng = np.random.default_rng(seed)
-    a = rng.random((n, n)) < p
-    np.fill_diagonal(a, False)
-    return ig.Graph(n=n, edges=np.argwhere(a).tolist(), directed=True)
-
-
-def planted_blocks(seed: int, blocks: int = 4, size: int = 30) -> ig.Graph:
-    """Directed SBM: 4 blocks of 30, p_in = 0.3, p_out = 0.01."""
-    rng = np.random.default_rng(seed)
-    block = np.repeat(np.arange(blocks), size)
-    p = np.where(block[:, None] == block[None, :], 0.3, 0.01)
-    a = rng.random((blocks * size, blocks * size)) < p
-    np.fill_diagonal(a, False)
-    return ig.Graph(n=blocks * size, edges=np.argwhere(a).tolist(), directed=True)
 
 
 def planted_hierarchy(seed: int, widths=(1, 4, 16, 64), n_bosses: int = 3) -> ig.Graph:

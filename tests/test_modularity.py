@@ -8,38 +8,10 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 import pytest
+from builders import planted_blocks, random_digraph, to_networkx
 
 from netdyn.analytics.modularity import modularity_leiden
 from netdyn.core.errors import InvalidInputError
-
-
-def random_digraph(seed: int, n: int, p: float) -> ig.Graph:
-    rng = np.random.default_rng(seed)
-    a = rng.random((n, n)) < p
-    np.fill_diagonal(a, False)
-    return ig.Graph(n=n, edges=np.argwhere(a).tolist(), directed=True)
-
-
-def planted_blocks(seed: int, blocks: int = 4, size: int = 30) -> ig.Graph:
-    """Directed SBM: 4 blocks of 30, p_in = 0.3, p_out = 0.01."""
-    rng = np.random.default_rng(seed)
-    block = np.repeat(np.arange(blocks), size)
-    p = np.where(block[:, None] == block[None, :], 0.3, 0.01)
-    a = rng.random((blocks * size, blocks * size)) < p
-    np.fill_diagonal(a, False)
-    return ig.Graph(n=blocks * size, edges=np.argwhere(a).tolist(), directed=True)
-
-
-def to_networkx(graph: ig.Graph, weights=None) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_nodes_from(range(graph.vcount()))
-    if weights is None:
-        g.add_edges_from(graph.get_edgelist())
-    else:
-        g.add_weighted_edges_from(
-            (s, t, w) for (s, t), w in zip(graph.get_edgelist(), weights, strict=True)
-        )
-    return g
 
 
 def test_leiden_recovers_blocks_and_agrees_with_networkx_modularity():

@@ -6,31 +6,13 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 import pytest
+from builders import random_digraph, to_networkx
 
 from netdyn.analytics.reaching_centrality import (
     global_reaching_centrality,
     local_reaching_centrality,
 )
 from netdyn.core.errors import InvalidInputError
-
-
-def random_digraph(seed: int, n: int, p: float) -> ig.Graph:
-    rng = np.random.default_rng(seed)
-    a = rng.random((n, n)) < p
-    np.fill_diagonal(a, False)
-    return ig.Graph(n=n, edges=np.argwhere(a).tolist(), directed=True)
-
-
-def to_networkx(graph: ig.Graph, weights=None) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_nodes_from(range(graph.vcount()))
-    if weights is None:
-        g.add_edges_from(graph.get_edgelist())
-    else:
-        g.add_weighted_edges_from(
-            (s, t, w) for (s, t), w in zip(graph.get_edgelist(), weights, strict=True)
-        )
-    return g
 
 
 def test_grc_known_cases():

@@ -6,29 +6,12 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 import pytest
+from builders import chung_lu, directed
 
 from netdyn.analytics.role_features import FEATURES, role_features
 from netdyn.core.errors import InvalidInputError
 
 # ------------------------------------------------------------------------------ graphs
-
-
-def directed(edges: list[tuple[int, int]], n: int | None = None) -> ig.Graph:
-    g = ig.Graph(n=n or 1 + max(max(e) for e in edges), edges=edges, directed=True)
-    g.vs["name"] = [f"a{i:04d}" for i in range(g.vcount())]
-    return g
-
-
-def chung_lu(n: int, m: int, seed: int, exponent: float = 2.5) -> ig.Graph:
-    """A simple directed graph with heavy-tailed expected in/out-degrees and no other structure."""
-    rng = np.random.default_rng(seed)
-    w_out = rng.pareto(exponent - 1, n) + 1
-    w_in = rng.pareto(exponent - 1, n) + 1
-    s = rng.choice(n, 2 * m, p=w_out / w_out.sum())
-    t = rng.choice(n, 2 * m, p=w_in / w_in.sum())
-    e = np.unique(np.column_stack([s, t])[s != t], axis=0)
-    e = e[rng.permutation(len(e))[:m]]
-    return directed([tuple(x) for x in e.tolist()], n=n)
 
 
 def nx_of(g: ig.Graph) -> nx.DiGraph:

@@ -1,0 +1,83 @@
+"""Builders of small test inputs shared by several test files: graphs and event frames.
+
+Imported by the test modules as ``from builders import ...`` (pytest puts ``tests/`` on
+``sys.path``); not a test module itself.
+"""
+
+from __future__ import annotations
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+import polars as pl
+
+
+def directed(edges: list[tuple[int, int]], n: int | None = None) -> ig.Graph:
+    g = ig.Graph(n=n or 1 + max(max(e) for e in edges), edges=edges, directed=True)
+    g.vs["name"] = [f"a{i:04d}" for i in range(g.vcount())]
+    return g
+
+
+def chung_lu(n: int, m: int, seed: int, exponent: float = 2.5) -> ig.Graph:
+    """A simple directed graph with heavy-tailed expected in/out-degrees and no other structure."""
+    rng = np.random.default_rng(seed)
+    w_out = rng.pareto(exponent - 1, n) + 1
+    w_in = rng.pareto(exponent - 1, n) + 1
+    s = rng.choice(n, 2 * m, p=w_out / w_out.sum())
+    t = rng.choice(n, 2 * m, p=w_in / w_in.sum())
+    e = np.unique(np.column_stack([s, t])[s != t], axis=0)
+    e = e[rng.permutation(len(e))[:m]]
+    return directed([tuple(x) for x in e.tolist()], n=n)
+
+
+def random_digraph(seed: int, n: int, p: float) -> ig.Graph:
+    rng = np.random.default_rng(seed)
+    a = rng.random((n, n)) < p
+    np.fill_diagonal(a, False)
+    return ig.Graph(n=n, edges=np.argwhere(a).tolist(), directed=True)
+
+
+def planted_blocks(seed: int, blocks: int = 4, size: int = 30) -> ig.Graph:
+    """Directed SBM: 4 blocks of 30, p_in = 0.3, p_out = 0.01."""
+    rng = np.random.default_rng(seed)
+    block = np.repeat(np.arange(blocks), size)
+    p = np.where(block[:, None] == block[None, :], 0.3, 0.01)
+    a = rng.random((blocks * size, blocks * size)) < p
+    np.fill_diagonal(a, False)
+    return ig.Graph(n=blocks * size, edges=np.argwhere(a).tolist(), directed=True)
+
+
+def to_networkx(graph: ig.Graph, weights=None) -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.add_nodes_from(range(graph.vcount()))
+    if weights is None:
+        g.add_edges_from(graph.get_edgelist())
+    else:
+        g.add_weighted_edges_from(
+            (s, t, w) for (s, t), w in zip(graph.get_edgelist(), weights, strict=True)
+        )
+    return g
+
+
+def adoptions_frame(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"contagion_id": pl.String, "actor_id": pl.String, "adopted_at": pl.Float64},
+        orient="row",
+    )
+
+
+def edges_frame(rows: list[tuple[str, str, float | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"exposer_id": pl.String, "exposed_id": pl.String, "formed_at": pl.Float64},
+        orient="row",
+    )
+
+
+def exposures_frame(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"contagion_id": pl.String, "actor_id": pl.String, "exposed_at": pl.Float64},
+        orient="row",
+    )
