@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from netdyn.core.errors import InvalidInputError
+from netdyn.flows.engine import flow_logger, in_flow_run, step
 from netdyn.flows.ingest import batch_table, io_retry_options, plain_rows
 from netdyn.flows.options import DEFAULT_ANALYSIS, AnalysisOptions, check_n_jobs
 from netdyn.report.run_report import write_report
@@ -325,7 +326,7 @@ def analyze_flow(
         starts. (Bad analysis options never get here: the object refuses them when built,
         and Prefect refuses a mapping that does not validate.)
     """
-    logger = get_run_logger()
+    logger = flow_logger()
     sources = _sources(db, sources)
     # fail on bad arguments before the run starts
     check_n_jobs(n_jobs)
@@ -333,16 +334,16 @@ def analyze_flow(
     spec = options.window_spec()
     with recorded_run(db, flow="analyze", parameters=parameters, sources=sources) as run:
         run_id = run.run_id
-        projections_task(db)
-        cascade_counts = cascades_task(db, run_id, sources)
-        actor_counts = actor_metrics_task(db, run_id, sources)
-        content_counts = content_task(db, run_id, options)
-        fits = powerlaw_task(db, run_id, options.n_bootstrap, options.seed)
-        elites_task(db, run_id, options.n_bootstrap, options.seed)
-        window_counts = windows_task(db, run_id, options)
-        exposure = exposure_task(db, run_id)
-        structure = structure_task(db, run_id, options, n_jobs)
-        report = run.report_path = report_task(db, run_id, reports_dir)
+        step(projections_task, db)
+        cascade_counts = step(cascades_task, db, run_id, sources)
+        actor_counts = step(actor_metrics_task, db, run_id, sources)
+        content_counts = step(content_task, db, run_id, options)
+        fits = step(powerlaw_task, db, run_id, options.n_bootstrap, options.seed)
+        step(elites_task, db, run_id, options.n_bootstrap, options.seed)
+        window_counts = step(windows_task, db, run_id, options)
+        exposure = step(exposure_task, db, run_id)
+        structure = step(structure_task, db, run_id, options, n_jobs)
+        report = run.report_path = step(report_task, db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)
     summary = (
         f"* analysis run: `{run_id}`\n"
@@ -375,7 +376,7 @@ def analyze_flow(
         "fits": fits,
         "summary_markdown": summary,
     }
-    if publish_artifacts:
+    if publish_artifacts and in_flow_run():
         publish_run_artifacts(
             title=f"netdyn run `{run_id}`",
             analysis=result,

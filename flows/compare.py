@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from netdyn.core.errors import InvalidInputError
 from netdyn.flows.analyze import analysis_parameters, analyze_flow
+from netdyn.flows.engine import flow_logger, in_flow_run, step
 from netdyn.flows.options import DEFAULT_ANALYSIS, AnalysisOptions, check_n_jobs
 from netdyn.report.compare import write_compare_report
 from netdyn.results.comparison import write_comparison
@@ -142,12 +143,12 @@ def compare_flow(
     if len(distinct) < 2:
         raise InvalidInputError("compare needs at least two distinct sources, e.g. REAL NULL")
     check_n_jobs(n_jobs)
-    logger = get_run_logger()
+    logger = flow_logger()
     analyses, reused = {}, []
     for source in distinct:
         if reuse:
             parameters = analysis_parameters([source], options, reports_dir=reports_dir)
-            previous = find_reusable_task(db, source, parameters)
+            previous = step(find_reusable_task, db, source, parameters)
             if previous is not None:
                 logger.info(
                     "%s: reusing analyze run %s (same events, same options)", source, previous
@@ -155,8 +156,13 @@ def compare_flow(
                 analyses[source] = previous
                 reused.append(source)
                 continue
-        result = analyze_flow(
-            db=db, sources=[source], reports_dir=reports_dir, options=options, n_jobs=n_jobs
+        result = step(
+            analyze_flow,
+            db=db,
+            sources=[source],
+            reports_dir=reports_dir,
+            options=options,
+            n_jobs=n_jobs,
         )
         analyses[source] = result["run_id"]
     parameters = {
@@ -166,18 +172,19 @@ def compare_flow(
         **options.to_parameters(),
     }
     with recorded_run(db, flow="compare", parameters=parameters, sources=distinct) as run:
-        counts = comparison_task(db, run.run_id, analyses)
-        report = run.report_path = compare_report_task(db, run.run_id, reports_dir)
+        counts = step(comparison_task, db, run.run_id, analyses)
+        report = run.report_path = step(compare_report_task, db, run.run_id, reports_dir)
     logger.info("compare run %s: %s; report %s", run.run_id, counts, report)
-    create_markdown_artifact(
-        key="netdyn-compare-summary",
-        markdown=(
-            f"# netdyn comparison `{run.run_id}`\n\n"
-            + "".join(f"* `{s}`: analyze run `{r}`\n" for s, r in analyses.items())
-            + f"* report: `{report}`\n"
-        ),
-        description="netdyn comparison summary",
-    )
+    if in_flow_run():
+        create_markdown_artifact(
+            key="netdyn-compare-summary",
+            markdown=(
+                f"# netdyn comparison `{run.run_id}`\n\n"
+                + "".join(f"* `{s}`: analyze run `{r}`\n" for s, r in analyses.items())
+                + f"* report: `{report}`\n"
+            ),
+            description="netdyn comparison summary",
+        )
     return {
         "run_id": run.run_id,
         "analyses": analyses,

@@ -15,12 +15,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
-from netdyn.core.errors import EventLogError, InvalidInputError, NetDynError
+from netdyn.core.errors import InvalidInputError
+from netdyn.flows.engine import flow_logger, in_flow_run, retriable, step
 from netdyn.ingest.load import DEFAULT_MAX_REJECTED_SHARE
 from netdyn.ingest.load import ingest_unit as load_unit
 from netdyn.ingest.readers import get_reader
@@ -53,10 +54,8 @@ def _retry_unless_bad_input(task, task_run, state) -> bool:
     """Retry I/O and database hiccups, not inputs that will fail the same way again."""
     try:
         state.result()
-    except NetDynError as e:
-        return isinstance(e, EventLogError)
-    except Exception:
-        return True
+    except Exception as e:
+        return retriable(e)
     return False
 
 
@@ -242,7 +241,7 @@ def ingest_flow(
     dict
         ``label``, ``run_id`` and ``batches`` (one dict of counts per batch).
     """
-    logger = get_run_logger()
+    logger = flow_logger()
     spec = get_reader(source, options)
     label = label or spec.default_label(Path(path))
     parameters = {
@@ -257,8 +256,10 @@ def ingest_flow(
         db, flow="ingest", parameters=parameters, sources=[label], sources_grow=True
     ) as run:
         batches: list[dict] = []
-        for unit in discover_inputs(source, path, options):
-            batches.extend(ingest_unit(db, source, unit, label, max_rejected_share, force, options))
+        for unit in step(discover_inputs, source, path, options):
+            batches.extend(
+                step(ingest_unit, db, source, unit, label, max_rejected_share, force, options)
+            )
     run_id = run.run_id
     totals = {
         k: sum(b[k] for b in batches)
@@ -266,7 +267,7 @@ def ingest_flow(
     }
     totals["n_skipped"] = sum(b["status"] == "skipped" for b in batches)
     logger.info("ingested %s from %s: %s", label, path, totals)
-    if publish_artifacts:
+    if publish_artifacts and in_flow_run():
         create_table_artifact(
             key="netdyn-ingest-batches",
             table=batch_table(batches),

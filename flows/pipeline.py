@@ -7,10 +7,11 @@ publish none of their own.
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from netdyn.core.errors import InvalidInputError
 from netdyn.flows.analyze import analyze_flow, publish_run_artifacts
+from netdyn.flows.engine import flow_logger, in_flow_run, step
 from netdyn.flows.ingest import ingest_flow
 from netdyn.flows.options import DEFAULT_ANALYSIS, AnalysisOptions, check_n_jobs
 from netdyn.flows.simulate import simulate_flow
@@ -74,13 +75,14 @@ def pipeline_flow(
         If only one of ``source`` and ``path`` is given, or ``n_jobs`` is unusable (checked
         before anything is loaded, so bad options never leave data loaded and unanalysed).
     """
-    logger = get_run_logger()
+    logger = flow_logger()
     if (source is None) != (path is None):
         raise InvalidInputError("give both --source and --path to ingest real data, or neither")
     check_n_jobs(n_jobs)
     seed = options.seed
     if source is not None and path is not None:
-        load = ingest_flow(
+        load = step(
+            ingest_flow,
             source=source,
             path=path,
             db=db,
@@ -97,13 +99,14 @@ def pipeline_flow(
         ]
         batches = load["batches"]
     else:
-        load = simulate_flow(db=db, n_events=n_events, seed=seed)
+        load = step(simulate_flow, db=db, n_events=n_events, seed=seed)
         lines = [
             f"simulated `{load['label']}` (seed {seed}): {load['n_inserted']:,} new events, "
             f"{load['n_duplicate']:,} already in the log"
         ]
         batches = [load]
-    analysis = analyze_flow(
+    analysis = step(
+        analyze_flow,
         db=db,
         sources=[load["label"]],
         reports_dir=reports_dir,
@@ -111,12 +114,13 @@ def pipeline_flow(
         n_jobs=n_jobs,
         publish_artifacts=False,
     )
-    publish_run_artifacts(
-        title=f"netdyn pipeline run `{analysis['run_id']}`",
-        lines=lines,
-        analysis=analysis,
-        batches=batches,
-        description="netdyn pipeline run summary",
-    )
+    if in_flow_run():
+        publish_run_artifacts(
+            title=f"netdyn pipeline run `{analysis['run_id']}`",
+            lines=lines,
+            analysis=analysis,
+            batches=batches,
+            description="netdyn pipeline run summary",
+        )
     logger.info("pipeline done: report %s", analysis["report"])
     return {"load": load, "analysis": analysis}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NONE
 
+from netdyn.flows.engine import flow_logger, step
 from netdyn.flows.ingest import io_retry_options
 from netdyn.ingest.load import ingest_chunk
 from netdyn.sim.labels import REPLAYED, synthetic_label
@@ -56,7 +57,7 @@ def simulate_flow(
     dict
         ``label``, ``run_id``, ``params`` and the batch counts.
     """
-    logger = get_run_logger()
+    logger = flow_logger()
     params = PlatformParams.for_events(
         n_events,
         seed=seed,
@@ -70,7 +71,7 @@ def simulate_flow(
     with recorded_run(
         db, flow="simulate", parameters=parameters, sources=[label], sources_grow=True
     ) as run:
-        batch = generate_and_append(db, asdict(params))
+        batch = step(generate_and_append, db, asdict(params))
     run_id = run.run_id
     logger.info("simulated %s: %s", label, batch)
     return {"label": label, "run_id": run_id, "params": asdict(params), **batch}
@@ -125,8 +126,8 @@ def null_replay_flow(
     with recorded_run(
         db, flow="simulate", parameters=parameters, sources=[label], sources_grow=True
     ) as run:
-        batch = replay_and_append(db, source, model, seed)
-    get_run_logger().info("replayed %s under %s as %s: %s", source, model, label, batch)
+        batch = step(replay_and_append, db, source, model, seed)
+    flow_logger().info("replayed %s under %s as %s: %s", source, model, label, batch)
     return {"run_id": run.run_id, "model": model, "seed": seed, **batch}
 
 
@@ -182,11 +183,11 @@ def calibrated_flow(db: str = "netdyn.duckdb", source: str = "", seed: int = 0) 
         sources=[],
         sources_grow=True,
     ) as run:
-        result = calibrate_and_append(db, source, seed)
+        result = step(calibrate_and_append, db, source, seed)
         run.sources.append(result["label"])
         run.parameters_update = {
             "params": result["params"],
             "diagnostics": result["diagnostics"],
         }
-    get_run_logger().info("calibrated %s from %s: %s", result["label"], source, result["params"])
+    flow_logger().info("calibrated %s from %s: %s", result["label"], source, result["params"])
     return {"run_id": run.run_id, **result}

@@ -167,8 +167,10 @@ def analyze(
         If the log is empty or a source is not in it.
     """
     from netdyn.flows.analyze import analyze_flow
+    from netdyn.flows.engine import run_flow
 
-    return analyze_flow(
+    return run_flow(
+        analyze_flow,
         db=str(db_path(db)),
         sources=list(sources) if sources is not None else None,
         reports_dir=str(reports_dir(reports)),

@@ -6,6 +6,8 @@ Imported by the test modules as ``from builders import ...`` (pytest puts ``test
 
 from __future__ import annotations
 
+import math
+
 import igraph as ig
 import networkx as nx
 import numpy as np
@@ -81,3 +83,32 @@ def exposures_frame(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
         schema={"contagion_id": pl.String, "actor_id": pl.String, "exposed_at": pl.Float64},
         orient="row",
     )
+
+
+def result_rows(db: str, run_id: str) -> dict[str, list[tuple]]:
+    """Every result table's rows of a run (run_id left out, NaN as "nan"), sorted."""
+    from netdyn.results.rows import RESULT_TABLES
+    from netdyn.store.db import connect
+
+    con = connect(db, read_only=True)
+    try:
+        rows = {}
+        for table in sorted(RESULT_TABLES):
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_name = ? and column_name <> 'run_id' order by ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            rows[table] = [
+                tuple("nan" if isinstance(v, float) and math.isnan(v) else v for v in row)
+                for row in con.execute(
+                    f"select {listed} from {table} where run_id = ? order by all", [run_id]
+                ).fetchall()
+            ]
+        return rows
+    finally:
+        con.close()

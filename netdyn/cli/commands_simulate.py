@@ -3,7 +3,6 @@ and sweep (parameter sweeps of the platform model)."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 import typer
@@ -72,6 +71,7 @@ def simulate(
     netdyn simulate --calibrate-from edgelist:CollegeMsg --seed 1
     ```
     """
+    from netdyn.flows.engine import run_flow
     from netdyn.flows.simulate import calibrated_flow, null_replay_flow, simulate_flow
 
     if (null is None) != (replay is None):
@@ -102,7 +102,9 @@ def simulate(
 
     if calibrate_from is not None:
         with _running():
-            result = calibrated_flow(db=str(db_path(db)), source=calibrate_from, seed=seed)
+            result = run_flow(
+                calibrated_flow, db=str(db_path(db)), source=calibrate_from, seed=seed
+            )
         params = ", ".join(
             f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
             for k, v in result["params"].items()
@@ -115,7 +117,9 @@ def simulate(
         return
     if null is not None and replay is not None:
         with _running():
-            result = null_replay_flow(db=str(db_path(db)), source=replay, model=null, seed=seed)
+            result = run_flow(
+                null_replay_flow, db=str(db_path(db)), source=replay, model=null, seed=seed
+            )
         out.print(
             f"replayed [bold]{escape(replay)}[/] under {escape(null)} as "
             f"[bold]{escape(result['label'])}[/]: {result['n_inserted']:,} events inserted "
@@ -123,7 +127,8 @@ def simulate(
         )
         return
     with _running():
-        result = simulate_flow(
+        result = run_flow(
+            simulate_flow,
             db=str(db_path(db)),
             n_events=n_events,
             seed=seed,
@@ -134,9 +139,6 @@ def simulate(
         f"simulated [bold]{escape(result['label'])}[/]: {result['n_inserted']:,} events "
         f"inserted ({result['n_duplicate']:,} already present)"
     )
-
-
-_DASK_ADDRESS = re.compile(r"^(local|[a-z][a-z0-9+]*://\S+|[\w.-]+:\d+)$")
 
 
 def _sweep_axes(vary: list[str]) -> dict[str, list[float]]:
@@ -207,10 +209,9 @@ def sweep(
         )
     runner_flow = sweep_flow
     if dask is not None:
-        if not _DASK_ADDRESS.match(dask):
-            raise InvalidInputError(
-                f"--dask {dask!r} is not a scheduler address; pass e.g. tcp://host:8786 or 'local'"
-            )
+        from netdyn.core.parallel import check_dask_address
+
+        check_dask_address(dask)
         try:
             from prefect_dask import DaskTaskRunner
         except ImportError as e:

@@ -22,6 +22,8 @@ from typing import Any
 
 import duckdb
 
+from netdyn.core import timing
+
 __all__ = [
     "new_run_id",
     "start_run",
@@ -207,6 +209,20 @@ def finish_run(
     )
 
 
+def _store_steps(
+    con: duckdb.DuckDBPyConnection, run_id: str, steps: Sequence[timing.StepTime]
+) -> None:
+    """The run's ``run_steps`` rows (one per measured step)."""
+    if steps:
+        con.executemany(
+            "insert or replace into run_steps values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                [run_id, s.position, s.step, s.seconds, s.cpu_seconds, s.peak_rss_bytes, s.ok]
+                for s in steps
+            ],
+        )
+
+
 @dataclass
 class RecordedRun:
     """A run in progress: its id, the event-log watermark it started at, its report.
@@ -238,6 +254,10 @@ def recorded_run(
     tasks can open their own. ``sources_grow`` re-reads the watermark and fingerprint at the
     end (for runs that append events, like ingest and simulate).
 
+    The steps the block measures (:func:`netdyn.core.timing.measure`, which every
+    :func:`netdyn.flows.engine.step` does) are stored in ``run_steps`` when the run ends,
+    completed or failed.
+
     Raises
     ------
     Exception
@@ -255,10 +275,12 @@ def recorded_run(
         con.close()
     run = RecordedRun(run_id, watermark, sources=list(sources))
     try:
-        yield run
+        with timing.collect() as steps:
+            yield run
     except BaseException as e:
         con = connect(db)
         try:
+            _store_steps(con, run_id, steps)
             finish_run(
                 con,
                 run_id,
@@ -271,6 +293,7 @@ def recorded_run(
         raise
     con = connect(db)
     try:
+        _store_steps(con, run_id, steps)
         if run.parameters_update:
             merged = {**parameters, **run.parameters_update}
             con.execute(
