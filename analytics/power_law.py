@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -47,6 +46,7 @@ import numpy as np
 from scipy.special import zeta
 
 from netdyn.core.errors import InvalidInputError
+from netdyn.core.parallel import map_ordered
 
 __all__ = [
     "PowerLawFit",
@@ -663,7 +663,8 @@ def bootstrap_gof(
             math.nan, fit.ks_distance, 0, 0, empty, empty, empty, nan2, nan2,
             "degenerate_fit", entropy,
         )  # fmt: skip
-    body = x[x < fit.xmin]
+    # sorted: resamples depend on the sample's values, not on the order they came in
+    body = np.sort(x[x < fit.xmin])
     if x.size - body.size != fit.n_tail:
         raise InvalidInputError(
             f"the fit has n_tail={fit.n_tail} but values has {x.size - body.size} at or "
@@ -674,11 +675,8 @@ def bootstrap_gof(
     n_chunks = min(int(n_resamples), 4 * int(n_jobs))
     bounds = np.linspace(0, n_resamples, n_chunks + 1).astype(int)
     tasks = [(body, law, children[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    if n_jobs == 1 or n_chunks == 1:
-        parts = [_gof_chunk(t) for t in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=min(int(n_jobs), n_chunks)) as ex:
-            parts = list(ex.map(_gof_chunk, tasks))
+    # here, in forked workers (numpy only), or on the Dask cluster of netdyn.core.parallel
+    parts = map_ordered(_gof_chunk, tasks, n_jobs=int(n_jobs), start_method=None)
     out = np.concatenate(parts)
     ks, alphas, xmins = out[:, 0], out[:, 1], out[:, 2]
     valid = ~np.isnan(ks)

@@ -594,3 +594,16 @@ def test_gof_bad_arguments_raise_with_a_fix(kwargs, match):
         kwargs = {**kwargs, "fit": fits[kwargs["fit"]]}
     with pytest.raises(InvalidInputError, match=match):
         bootstrap_gof(x, **kwargs)
+
+
+def test_bootstrap_depends_on_the_values_not_their_order():
+    """The same sample in another order (e.g. from an unordered SQL query) gives the same
+    resamples, so a seeded analysis stores the same numbers run after run."""
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.uniform(1.0, 5.0, 300), 5.0 * (1.0 - rng.random(200)) ** -1.0])
+    shuffled = rng.permutation(x)
+    fit, refit = fit_power_law(x, discrete=False), fit_power_law(shuffled, discrete=False)
+    a = bootstrap_gof(x, fit, n_resamples=30, seed=4)
+    b = bootstrap_gof(shuffled, refit, n_resamples=30, seed=4)
+    assert a.xmin_ci == b.xmin_ci and a.alpha_ci == b.alpha_ci and a.p_value == b.p_value
+    np.testing.assert_array_equal(a.xmins, b.xmins)
