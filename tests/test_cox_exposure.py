@@ -27,6 +27,7 @@ from netdyn.analytics.cox_exposure import (
 from netdyn.analytics.exposure import (
     count_exposures,
 )
+from netdyn.analytics.exposure_counts import exposure_analysis
 from netdyn.core.errors import InvalidInputError
 from netdyn.sim.contagion import simulate_exposure_hazard
 
@@ -337,9 +338,14 @@ def test_planted_hazard_ratio_is_recovered(planted):
             seed=seed,
         )
         result = cox_exposure(count_exposures(run.adoptions, run.edges), run.adoptions, until=10.0)
-        assert result.status == "ok" and result.n_contagions == 20
-        assert result.n_events > 5000
-        assert result.hazard_ratio == pytest.approx(planted, abs=0.03)
+        # the streamed path, in several chunks, recovers the same ratio
+        streamed = exposure_analysis(run.adoptions, run.edges, until=10.0, chunk_size=20_000).cox
+        for fit_ in (result, streamed):
+            assert fit_.status == "ok" and fit_.n_contagions == 20
+            assert fit_.n_events > 5000
+            assert fit_.hazard_ratio == pytest.approx(planted, abs=0.03)
+        for name in ("coef", "se", "se_naive", "concordance", "ph_statistic"):
+            assert getattr(streamed, name) == pytest.approx(getattr(result, name), rel=1e-6)
         covered += result.ci_low <= planted <= result.ci_high
         fits.append(result)
     assert covered >= 4
@@ -360,8 +366,14 @@ def test_planted_ratio_recovered_on_contagion_time_axis():
     )
     ex = count_exposures(run.adoptions, run.edges)
     result = cox_exposure(ex, run.adoptions, until=10.0, time_origin="contagion_start")
-    assert result.ci_low <= 0.5 <= result.ci_high
-    assert result.hazard_ratio == pytest.approx(0.5, abs=0.03)
+    streamed = exposure_analysis(
+        run.adoptions, run.edges, until=10.0, time_origin="contagion_start", chunk_size=20_000
+    )
+    assert streamed.counts.n_chunks > 1 and streamed.counts.n_exposures == ex.height
+    for fit_ in (result, streamed.cox):
+        assert fit_.ci_low <= 0.5 <= fit_.ci_high
+        assert fit_.hazard_ratio == pytest.approx(0.5, abs=0.03)
+    assert streamed.cox.se == pytest.approx(result.se, rel=1e-6)
 
 
 def test_cox_is_shift_invariant_far_beyond_exp_overflow():

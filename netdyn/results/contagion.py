@@ -15,13 +15,14 @@ import duckdb
 import polars as pl
 
 from netdyn.analytics.content_cascades import ContentParams, content_cascades
-from netdyn.analytics.cox_exposure import cox_exposure
 from netdyn.analytics.exposure import (
-    count_exposures,
+    EXPOSER_IS_ACTOR_KINDS,
+    EXPOSER_IS_TARGET_KINDS,
     exposure_edges_from_events,
-    exposure_response,
 )
-from netdyn.results.rows import finite_or_none, run_events, store_results
+from netdyn.analytics.exposure_counts import DEFAULT_CHUNK_SIZE, exposure_analysis
+from netdyn.core import progress
+from netdyn.results.rows import finite_or_none, run_events, run_scope, store_results
 
 __all__ = [
     "write_content_cascades",
@@ -151,12 +152,31 @@ def content_adoptions(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFra
     ).pl()
 
 
+def _event_clock(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[bool, float | None]:
+    """Whether some event of the run lacks a calendar time, and the last calendar time.
+
+    One aggregate over the run's events (no rows loaded): ``(static, last epoch seconds)``.
+    """
+    sources, watermark = run_scope(con, run_id)
+    [(n_events, n_timed, last_us)] = con.execute(
+        """
+        select count(*), count(occurred_at), epoch_us(max(occurred_at))
+        from events
+        where source in (select unnest($sources)) and event_seq <= $watermark
+        """,
+        {"sources": sources, "watermark": watermark},
+    ).fetchall()
+    static = n_events > 0 and n_timed < n_events
+    return static, (None if last_us is None else last_us / 1e6)
+
+
 def write_exposure(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     contagions: Mapping[str, pl.DataFrame],
     *,
     max_k: int = 10,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> dict[str, Any]:
     """Exposure-response curves and Cox hazard ratios, one set per contagion type.
 
@@ -174,31 +194,50 @@ def write_exposure(
         row per first adoption (e.g. :func:`thread_adoptions`).
     max_k : int
         Exposure counts shown in ``exposure_response`` (1..max_k).
+    chunk_size : int
+        Exposures counted at once
+        (:func:`netdyn.analytics.exposure_counts.exposure_analysis`); bounds the memory.
 
     Returns
     -------
     dict
         Per contagion type: ``n_adoptions``, ``n_exposures``, ``hazard_ratio``, ``status``.
+
+    Notes
+    -----
+    Only the events of the exposure kinds are loaded, with the five columns the exposure
+    graph needs; whether the clock is calendar time and the run's last event time come from
+    one aggregate query. The exposures are counted chunk by chunk and never stored, so memory
+    grows with adoptions, actors and edges, not with exposures; a progress task per contagion
+    type reports the chunks of the three passes (:mod:`netdyn.core.progress`).
     """
+    static, last_event_at = _event_clock(con, run_id)
     events = run_events(
         con,
         run_id,
         columns=("kind", "actor_id", "target_actor_id", "occurred_at", "seconds_since_root"),
+        kinds=sorted(EXPOSER_IS_TARGET_KINDS | EXPOSER_IS_ACTOR_KINDS),
     )
-    static = events.height > 0 and events["occurred_at"].null_count() > 0
     edges = exposure_edges_from_events(events)
+    del events
     until = None  # relative times: each contagion is observed until its last adoption
     if static:
         edges = edges.with_columns(formed_at=pl.lit(None, dtype=pl.Float64))
-    elif events.height:
+    elif last_event_at is not None:
         # calendar times: every actor at risk stays observed until the log's last event
-        until = events["occurred_at"].max().timestamp()
-    del events
+        until = last_event_at
     curves, hazards, summary = [], [], {}
     for contagion_type, adoptions in contagions.items():
-        exposures = count_exposures(adoptions, edges)
-        curve = exposure_response(exposures, adoptions, max_k=max_k)
-        cox = cox_exposure(exposures, adoptions, until=until)
+        with progress.task(f"exposure: {contagion_type}") as bar:
+
+            def report(done: int, total: int, bar: Any = bar) -> None:
+                if bar.total != total:
+                    bar.update(total=total)
+                bar.advance(max(done - bar.completed, 0))
+
+            curve, cox, counts = exposure_analysis(
+                adoptions, edges, until=until, max_k=max_k, chunk_size=chunk_size, progress=report
+            )
         curves.append(
             curve.select(
                 pl.lit(contagion_type).alias("contagion_type"),
@@ -219,13 +258,13 @@ def write_exposure(
                 "contagion_type": contagion_type,
                 **row,
                 "n_adoptions": adoptions.height,
-                "n_exposures": exposures.height,
+                "n_exposures": counts.n_exposures,
                 "static_graph": static,
             }
         )
         summary[contagion_type] = {
             "n_adoptions": adoptions.height,
-            "n_exposures": exposures.height,
+            "n_exposures": counts.n_exposures,
             "hazard_ratio": row["hazard_ratio"],
             "status": row["status"],
         }
