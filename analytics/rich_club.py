@@ -99,6 +99,18 @@ def rich_club(
     uses 100 per edge and a single randomisation. Values above 1 indicate rich-club
     ordering beyond what the degrees imply.
 
+    *A fixed number of randomisations.* The normalisation is a ratio to a mean, not a test,
+    so there is no decision to stop on (a sequential Monte-Carlo test,
+    :mod:`netdyn.analytics.monte_carlo`, serves p-values). Each randomisation only costs
+    its switching (nothing is refitted), so fewer trials per edge is the saving (the
+    analyze flow uses 3; see :data:`netdyn.results.structure.NULL_SWAPS_PER_EDGE`). The
+    closed-form expectation for uncorrelated networks, ``φ_unc(k) ≈ k² / (⟨k⟩ n)``
+    (Colizza et al. 2006), ignores the structural cut-off of simple graphs with hubs and is
+    not used.
+
+    *Cost*: O(m) for the raw coefficient; ``n_randomisations · swaps_per_edge · m``
+    switching trials (about 1 µs each) for the normalisation.
+
     References
     ----------
     Zhou & Mondragón (2004); Colizza et al. (2006).

@@ -12,7 +12,9 @@ degree-one actors) form well-separated clusters in any graph with that degree se
 null baseline therefore repeats the whole feature extraction and clustering on
 degree-preserving randomisations of the graph (Maslov & Sneppen 2002) and reports the
 observed silhouette against the distribution of null silhouettes: "the degree sequence alone
-gives a silhouette of 0.88 ± 0.01 against 0.91 observed".
+gives a silhouette of 0.88 ± 0.01 against 0.91 observed". The one-sided p-value of that
+comparison is a sequential Monte-Carlo test (Besag & Clifford 1991): nulls are drawn until
+``h`` of them cluster as clearly as the observed graph, or the maximum is reached.
 
 * :func:`structural_roles` — k-means and Gaussian-mixture roles, k chosen by silhouette.
 * :func:`degree_preserving_null` — one Maslov–Sneppen rewiring of a directed graph that keeps
@@ -32,17 +34,17 @@ References
    53–65.
 .. [4] Maslov, S., & Sneppen, K. (2002). Specificity and stability in topology of protein
    networks. *Science* 296(5569), 910–913.
+.. [5] Besag, J., & Clifford, P. (1991). Sequential Monte Carlo p-values. *Biometrika*
+   78(2), 301–304.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 import os
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +63,12 @@ from netdyn.analytics._igraph_random import (
     igraph_seeded,
     int_seed,
     seed_sequence,
+)
+from netdyn.analytics.monte_carlo import (
+    DEFAULT_H,
+    SequentialPValue,
+    ordered_map,
+    sequential_p_values,
 )
 from netdyn.analytics.role_features import (
     AUTO_EXACT_MAX_VERTICES,
@@ -361,6 +369,10 @@ def _rewire(g: ig.Graph, n_swaps: int, seed: int) -> ig.Graph:
     if null.ecount() >= 2:
         with igraph_seeded(seed):
             null.rewire(n=n_swaps, allowed_edge_types="simple")
+        # igraph rebuilds the edges (and drops their attributes) on long rewirings: put the
+        # weights back in their edge slots, or every null's PageRank would be NaN
+        for name in g.es.attributes():
+            null.es[name] = g.es[name]
     return null
 
 
@@ -386,8 +398,9 @@ def degree_preserving_null(
     igraph.Graph
         A simple directed graph with the same vertices (and ``name``) and, vertex by vertex,
         the same in- and out-degree as ``graph`` after loops and multiple edges are removed.
-        Edge weights travel with the edge slots, so the multiset of weights is kept but not
-        each actor's strength.
+        Edge weights (and any other edge attribute) stay with the edge slots — edge ``i`` of
+        the null has the value of edge ``i`` of ``graph`` — so the multiset of weights is kept
+        but not each actor's strength.
 
     Raises
     ------
@@ -458,7 +471,12 @@ class RoleNullBaseline:
         silhouette left out), ``null_modal_k`` (most frequent chosen k, ties to the smaller),
         ``null_share`` (null mean / observed: the share of the observed silhouette the
         degree sequence alone reproduces), ``z_score`` ((observed − null mean) / null sd),
-        ``p_value`` (one-sided, ``(1 + #{null ≥ observed}) / (1 + n_nulls)``).
+        ``p_value`` (one-sided sequential Monte-Carlo p-value, Besag & Clifford 1991:
+        ``h / n_nulls`` when the test stopped early, else
+        ``(1 + #{null ≥ observed}) / (1 + n_nulls_max)``), ``n_nulls_max`` (the most nulls
+        the test could draw), ``stopped_early`` and ``p_value_resolution``
+        (``1 / (n_nulls_max + 1)``). ``n_nulls`` and the null statistics count the nulls
+        of that method's test; ``nulls`` lists every null drawn (the most of any method).
     """
 
     nulls: pl.DataFrame
@@ -493,12 +511,16 @@ class RoleNullBaseline:
 
 
 def _summarise(
-    observed: Mapping[str, RoleClustering], nulls: pl.DataFrame, methods: list[str]
+    observed: Mapping[str, RoleClustering],
+    nulls: pl.DataFrame,
+    methods: list[str],
+    tests: Mapping[str, SequentialPValue],
 ) -> pl.DataFrame:
     rows = []
     for method in methods:
         obs = observed[method]
-        null = nulls.filter(pl.col("method") == method)
+        test = tests[method]
+        null = nulls.filter((pl.col("method") == method) & (pl.col("null_index") < test.n_drawn))
         s = null["silhouette"].drop_nans().drop_nulls().to_numpy()
         mean = float(s.mean()) if s.size else math.nan
         sd = float(s.std(ddof=1)) if s.size >= 2 else math.nan
@@ -516,7 +538,10 @@ def _summarise(
                 "null_modal_k": modal_k,
                 "null_share": mean / o if o and not math.isnan(o) else math.nan,
                 "z_score": (o - mean) / sd if sd and not math.isnan(sd) else math.nan,
-                "p_value": (1 + int(np.sum(s >= o))) / (1 + s.size) if s.size else math.nan,
+                "p_value": test.p_value if s.size else math.nan,
+                "n_nulls_max": test.n_max,
+                "stopped_early": test.stopped_early,
+                "p_value_resolution": test.resolution,
             }
         )
     return pl.DataFrame(
@@ -532,6 +557,9 @@ def _summarise(
             "null_share": pl.Float64,
             "z_score": pl.Float64,
             "p_value": pl.Float64,
+            "n_nulls_max": pl.Int64,
+            "stopped_early": pl.Boolean,
+            "p_value_resolution": pl.Float64,
         },
     )
 
@@ -547,6 +575,7 @@ def role_null_baseline(
     sample_size: int = 5_000,
     swaps_per_edge: float = 10.0,
     observed: Mapping[str, RoleClustering] | None = None,
+    h: int = DEFAULT_H,
     n_jobs: int | None = 1,
     seed: int | np.random.SeedSequence | None = None,
 ) -> RoleNullBaseline:
@@ -562,7 +591,8 @@ def role_null_baseline(
     graph : igraph.Graph
         Directed interaction graph, as for :func:`netdyn.analytics.role_features.role_features`.
     n_nulls : int, default 20
-        Number of rewired graphs.
+        The most rewired graphs to draw (the sequential test stops earlier once ``h`` nulls
+        have a silhouette at least the observed one, for every method).
     k_range, methods, sample_size
         As for :func:`structural_roles`.
     betweenness, n_samples
@@ -572,6 +602,9 @@ def role_null_baseline(
     observed : mapping of str to RoleClustering, optional
         The observed roles (:func:`structural_roles` with the same options); computed here
         (from the first SeedSequence child of ``seed``) if not given.
+    h : int, default 10
+        Nulls at least as extreme that stop a method's sequential test, ≥ 1 (Besag &
+        Clifford 1991); ``h > n_nulls`` draws all ``n_nulls``.
     n_jobs : int or None, default 1
         Worker processes for the nulls (``None`` or ``-1``: one per CPU). The result does
         not depend on it.
@@ -589,8 +622,8 @@ def role_null_baseline(
     ------
     InvalidInputError
         For a bad graph or option (see :func:`netdyn.analytics.role_features.role_features`,
-        :func:`structural_roles`), if ``n_nulls`` < 1, ``n_jobs`` is 0 or below -1, or
-        ``observed`` lacks a method.
+        :func:`structural_roles`), if ``n_nulls`` < 1, ``h`` < 1, ``n_jobs`` is 0 or below
+        -1, or ``observed`` lacks a method.
 
     Notes
     -----
@@ -598,16 +631,33 @@ def role_null_baseline(
     actor are unchanged; coreness, clustering, PageRank and betweenness are those of a
     random graph with that degree sequence. A null share near 1 means the role structure is
     what the degree sequence implies; a silhouette far above the null (large ``z_score``,
-    small ``p_value``) means structure beyond it. The nulls run in a process pool, each
-    from its own SeedSequence child and single-threaded, and are collected in index order,
-    so ``n_jobs`` does not change the output.
+    small ``p_value``) means structure beyond it.
+
+    *Sequential test* (Besag & Clifford 1991,
+    :func:`netdyn.analytics.monte_carlo.sequential_p_values`): nulls are drawn in index
+    order; a method's test stops once ``h`` null silhouettes are ≥ the observed one
+    (``p = h / l``), and drawing stops when every method's test has stopped or
+    ``n_nulls`` are drawn. A null without a silhouette (no k realised) is never extreme.
+    The nulls run in a process pool, each from its own SeedSequence child and
+    single-threaded, a few ahead of the one consumed, and are consumed in index order, so
+    ``n_jobs`` does not change the output.
+
+    *Cost* per null: a rewiring (``swaps_per_edge · m`` trials), the features (exact
+    betweenness O(n m), sampled O(n_samples · m)) and ``len(k_range) × len(methods)``
+    clusterings of n actors with a silhouette on at most ``sample_size`` of them
+    (O(sample_size²)).
 
     References
     ----------
-    Maslov & Sneppen (2002); Rousseeuw (1987).
+    .. [1] Maslov, S., & Sneppen, K. (2002). Specificity and stability in topology of
+       protein networks. *Science* 296(5569), 910–913.
+    .. [2] Rousseeuw, P. J. (1987). Silhouettes. *J. Comput. Appl. Math.* 20, 53–65.
+    .. [3] Besag, J., & Clifford, P. (1991). Sequential Monte Carlo p-values.
+       *Biometrika* 78(2), 301–304.
     """
     _check_graph(graph)
     n_nulls = _check_positive_int(n_nulls, "n_nulls")
+    h = _check_positive_int(h, "h")
     n_samples = _resolve_betweenness(betweenness, n_samples)
     ks, chosen, sample_size = _check_cluster_args(k_range, methods, sample_size)
     if not isinstance(swaps_per_edge, int | float) or not swaps_per_edge > 0:
@@ -633,13 +683,22 @@ def role_null_baseline(
         "sample_size": sample_size,
     }
     tasks = [(g, child, opts) for child in child_seeds(child_seed(ss, 1), n_nulls)]
-    if n_jobs == 1 or n_nulls == 1:
+    results: list[tuple[dict[str, tuple[int, float]], float]] = []
+
+    def silhouettes() -> Iterator[list[float]]:
+        stream = ordered_map(_null_replicate, tasks, n_jobs=n_jobs)
+        try:
+            for result in stream:
+                results.append(result)
+                yield [result[0][m][1] for m in chosen]
+        finally:
+            stream.close()  # stops the worker pool when the test stops early
+
+    tests = sequential_p_values(
+        [observed[m].silhouette for m in chosen], silhouettes(), n_max=n_nulls, h=h
+    )
+    if not results:  # no method had an observed silhouette to test: describe all nulls
         results = [_null_replicate(t) for t in tasks]
-    else:
-        # spawn, not fork: polars' and OpenMP's thread pools deadlock in forked children
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(n_jobs, n_nulls), mp_context=context) as pool:
-            results = list(pool.map(_null_replicate, tasks))
     rows = [
         {
             "null_index": i,
@@ -661,8 +720,25 @@ def role_null_baseline(
             "share_edges_rewired": pl.Float64,
         },
     )
-    logger.debug("role null baseline: %d nulls, %d jobs", n_nulls, n_jobs)
-    return RoleNullBaseline(nulls=nulls, summary=_summarise(observed, nulls, chosen))
+    logger.debug("role null baseline: %d of %d nulls, %d jobs", len(results), n_nulls, n_jobs)
+    by_method = {
+        m: t if t.n_drawn else _all_drawn(t, len(results))
+        for m, t in zip(chosen, tests, strict=True)
+    }
+    return RoleNullBaseline(nulls=nulls, summary=_summarise(observed, nulls, chosen, by_method))
+
+
+def _all_drawn(test: SequentialPValue, n: int) -> SequentialPValue:
+    """An untested method (no observed silhouette): its summary describes all ``n`` nulls."""
+    return SequentialPValue(
+        p_value=math.nan,
+        n_drawn=n,
+        n_max=test.n_max,
+        n_extreme=0,
+        h=test.h,
+        stopped_early=False,
+        statistics=np.empty(0),
+    )
 
 
 # ------------------------------------------------------------------------------ one call
@@ -726,6 +802,7 @@ def roles_with_baseline(
     n_samples: int = 500,
     sample_size: int = 5_000,
     swaps_per_edge: float = 10.0,
+    h: int = DEFAULT_H,
     n_jobs: int | None = 1,
     seed: int | np.random.SeedSequence | None = None,
 ) -> RoleAnalysis:
@@ -737,7 +814,7 @@ def roles_with_baseline(
         Directed interaction graph (:func:`build_interaction_graph`).
     k_range, methods, sample_size
         As for :func:`structural_roles`.
-    n_nulls, swaps_per_edge, n_jobs
+    n_nulls, swaps_per_edge, h, n_jobs
         As for :func:`role_null_baseline`.
     betweenness, n_samples
         As for :func:`netdyn.analytics.role_features.role_features`.
@@ -780,6 +857,7 @@ def roles_with_baseline(
         sample_size=sample_size,
         swaps_per_edge=swaps_per_edge,
         observed=roles,
+        h=h,
         n_jobs=n_jobs,
         seed=ss,
     )

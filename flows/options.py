@@ -75,9 +75,12 @@ class AnalysisOptions(BaseModel):
     min_adopters : int, default 2
         Distinct actors a piece of content needs to count as a content cascade.
     cp_nulls : int, default 100
-        Configuration-model nulls refitted behind each core-periphery p-value.
+        The most configuration-model nulls refitted behind each core-periphery p-value: the
+        test is sequential (Besag & Clifford 1991) and stops early when clearly not
+        significant; its p-value resolution is ``1 / (cp_nulls + 1)``.
     role_nulls : int, default 10
-        Degree-preserving nulls behind the structural-role silhouette baseline.
+        The most degree-preserving nulls behind the structural-role silhouette baseline
+        (the same sequential test).
     rich_club_nulls : int, default 20
         Degree-preserving randomisations behind the normalised rich-club coefficient.
     mesoscale_nulls : int, default 20
@@ -156,12 +159,14 @@ class AnalysisOptions(BaseModel):
     cp_nulls: int = Field(
         default=100,
         ge=0,
-        description="Configuration-model nulls behind each core-periphery p-value",
+        description="Most configuration-model nulls behind each core-periphery p-value "
+        "(a sequential test: stops early when clearly not significant)",
     )
     role_nulls: int = Field(
         default=10,
         ge=1,
-        description="Degree-preserving nulls for the structural-role silhouette baseline",
+        description="Most degree-preserving nulls for the structural-role silhouette baseline "
+        "(a sequential test: stops early when clearly not significant)",
     )
     rich_club_nulls: int = Field(
         default=20,

@@ -385,3 +385,23 @@ def test_degenerate_graphs_have_no_rho(graph):
 def test_borgatti_everett_rejects_bad_arguments(kwargs, match):
     with pytest.raises(InvalidInputError, match=match):
         borgatti_everett(ig.Graph.Star(5), **kwargs)
+
+
+def test_the_test_is_sequential_and_stops_when_clearly_not_significant():
+    # a random graph: nulls fit as well; Besag & Clifford's test stops at the h-th of them
+    g = graph_from_matrix(erdos_renyi(60, 0.15, 3), names=True)
+    one = borgatti_everett(g, n_nulls=99, h=4, seed=5, n_jobs=1)
+    two = borgatti_everett(g, n_nulls=99, h=4, seed=5, n_jobs=2)
+    assert one == two and one.null_rhos.tolist() == two.null_rhos.tolist()
+    assert one.stopped_early and one.n_nulls < 99 and one.n_nulls_max == 99
+    assert one.p_value == pytest.approx(4 / one.n_nulls)
+    assert np.count_nonzero(one.null_rhos >= one.rho) == 4 and one.null_rhos[-1] >= one.rho
+    assert one.p_value_resolution == pytest.approx(0.01)
+    # the nulls drawn are the first of the fixed test with the same seed
+    fixed = borgatti_everett(g, n_nulls=99, h=100, seed=5, n_jobs=1)
+    assert fixed.n_nulls == 99 and not fixed.stopped_early
+    assert fixed.null_rhos[: one.n_nulls].tolist() == one.null_rhos.tolist()
+    assert fixed.rho == one.rho and fixed.actors.equals(one.actors)
+    assert fixed.to_dict()["p_value_resolution"] == pytest.approx(0.01)
+    with pytest.raises(InvalidInputError, match="h must be an integer ≥ 1"):
+        borgatti_everett(g, h=0)

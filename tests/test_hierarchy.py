@@ -241,3 +241,57 @@ def test_community_profiles_guards_and_empty():
     empty = community_profiles(hand_events().clear(), **PROFILE_ARGS)
     assert empty.profiles.height == 0 and empty.n_skipped == 0
     assert "global_reaching_centrality_z" in empty.profiles.columns
+
+
+# ---------------------------------------------------------------------------------------------
+# stopping early once every statistic is clearly not in excess
+# ---------------------------------------------------------------------------------------------
+
+STOP_ARGS = {"cp_strength": degree_core_correlation, "n_nulls": 20, "seed": 11}
+
+
+def test_an_excess_draws_every_null_and_stopping_early_keeps_its_numbers():
+    graph = planted_blocks(1)
+    stopped = mesoscale_profile(graph, stop_h=5, **STOP_ARGS)
+    full = mesoscale_profile(graph, **STOP_ARGS)
+    assert stopped.label == full.label == "modular"
+    assert stopped.null_values.height == 20
+    assert stopped.summary.equals(full.summary)
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_a_clear_neither_stops_early_on_a_prefix_of_the_same_nulls(seed):
+    graph = random_digraph(seed, 120, 0.05)
+    stopped = mesoscale_profile(graph, stop_h=3, **STOP_ARGS)
+    full = mesoscale_profile(graph, **STOP_ARGS)
+    n = stopped.null_values.height
+    assert 3 <= n < 20
+    assert stopped.null_values.equals(full.null_values.head(n))
+    assert stopped.label == "neither"
+    # the stopping rule makes z < 2 certain on the nulls drawn (Cantelli)
+    assert not (stopped.summary["z_score"].fill_nan(None).drop_nulls() >= 2).any()
+    assert (stopped.summary["n_nulls"] <= n).all()
+
+
+def test_stopping_early_does_not_depend_on_n_jobs():
+    events = pl.concat(
+        [
+            interaction_edges(
+                pl.DataFrame(
+                    {
+                        "kind": ["reply"] * g.ecount(),
+                        "actor_id": [f"{name}{a}" for a, _ in g.get_edgelist()],
+                        "target_actor_id": [f"{name}{b}" for _, b in g.get_edgelist()],
+                    }
+                )
+            ).with_columns(community=pl.lit(name))
+            for name, g in (("r", random_digraph(2, 60, 0.08)), ("b", planted_blocks(2, size=15)))
+        ]
+    )
+    kw = {"min_actors": 5, "stop_h": 3, **STOP_ARGS}
+    one = community_profiles(events, n_jobs=1, **kw).profiles
+    two = community_profiles(events, n_jobs=2, **kw).profiles
+    assert one.equals(two)
+    assert one["n_nulls"].to_list()[0] == 20  # "b": planted blocks, modular: all nulls
+    with pytest.raises(InvalidInputError, match="stop_h must be an integer >= 1"):
+        community_profiles(events, **(kw | {"stop_h": 0}))

@@ -10,7 +10,7 @@ import pytest
 from builders import chung_lu, directed
 from sklearn.metrics import adjusted_rand_score
 
-from netdyn.analytics.role_features import role_features
+from netdyn.analytics.role_features import _simple_directed, role_features
 from netdyn.analytics.roles import (
     degree_preserving_null,
     role_null_baseline,
@@ -178,3 +178,30 @@ def test_bad_arguments_say_how_to_fix_them():
     )
     with pytest.raises(InvalidInputError, match="observed lacks methods"):
         role_null_baseline(chung_lu(50, 150, seed=1), observed=observed, k_range=[2])
+
+
+def test_a_weighted_null_keeps_its_weights_and_a_finite_pagerank():
+    # igraph's rewire drops edge attributes; the null puts them back in their edge slots,
+    # else the nulls' weighted PageRank is NaN (and costs 10,000 power iterations)
+    g = chung_lu(200, 600, seed=2)
+    g.es["weight"] = [float(1 + i % 7) for i in range(g.ecount())]
+    null = degree_preserving_null(g, seed=1)
+    assert null.es["weight"] == _simple_directed(g).es["weight"]
+    assert role_features(null, betweenness="exact")["pagerank"].is_finite().all()
+
+
+def test_the_sequential_test_stops_when_clearly_not_significant_and_jobs_do_not_matter():
+    g = chung_lu(300, 900, seed=0)  # a configuration graph: no structure beyond degrees
+    kw = {"n_nulls": 30, "k_range": range(2, 5), "methods": ["kmeans"], "h": 3, "seed": 9}
+    one = role_null_baseline(g, n_jobs=1, **kw)
+    two = role_null_baseline(g, n_jobs=2, **kw)
+    assert one.nulls.equals(two.nulls) and one.summary.equals(two.summary)
+    s = one.summary.row(0, named=True)
+    assert s["stopped_early"] and s["n_nulls"] < 30 and s["n_nulls_max"] == 30
+    assert s["p_value"] == pytest.approx(3 / s["n_nulls"])
+    assert s["p_value_resolution"] == pytest.approx(1 / 31)
+    assert one.nulls.height == s["n_nulls"]
+    # the nulls drawn are the first ones of the fixed test with the same seed
+    fixed = role_null_baseline(g, n_jobs=1, **(kw | {"h": 31}))
+    assert fixed.nulls.head(one.nulls.height).equals(one.nulls)
+    assert fixed.summary["n_nulls"][0] == 30 and not fixed.summary["stopped_early"][0]

@@ -3,13 +3,15 @@ judged significant through the event log; the rows agree with the pure methods."
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
 from netdyn.ingest.load import ingest_chunk
-from netdyn.results.structure import run_graph, write_structure
+from netdyn.report.structure_section import null_test_words, structure_context
+from netdyn.results.structure import NULL_SWAPS_PER_EDGE, run_graph, write_structure
 from netdyn.store.canonical import Chunk
 from netdyn.store.db import connect, invariant_violations
 from netdyn.store.runs import start_run
@@ -155,8 +157,108 @@ def test_random_graph_of_the_same_density_is_not_significant(tmp_path):
         n_jobs=1,
         window=None,
     )
-    p = con.execute(
-        "select p_value from core_periphery_fits where run_id = ? and method = 'discrete'",
+    p, n_nulls, detail = con.execute(
+        "select p_value, n_nulls, detail from core_periphery_fits "
+        "where run_id = ? and method = 'discrete'",
         [run],
-    ).fetchall()[0][0]
+    ).fetchall()[0]
     assert p > 0.05
+    # clearly not significant: the sequential test stopped at its 10th null as good as the
+    # observed fit, p = 10 / n_nulls
+    detail = json.loads(detail)
+    assert detail["stopped_early"] and n_nulls < 30 and p == pytest.approx(10 / n_nulls)
+    assert (detail["n_nulls_max"], detail["h"]) == (30, 10)
+
+
+def test_stored_rows_say_how_many_nulls_were_drawn(planted):
+    con, run, _ = planted
+    n_nulls, detail = con.execute(
+        "select n_nulls, detail from core_periphery_fits where run_id = ? and method = 'discrete'",
+        [run],
+    ).fetchall()[0]
+    detail = json.loads(detail)
+    # significant: every null drawn, the p-value at its resolution 1 / 31
+    assert n_nulls == detail["n_nulls_max"] == 30 and not detail["stopped_early"]
+    assert detail["p_value_resolution"] == pytest.approx(1 / 31)
+    assert detail["swaps_per_edge"] == NULL_SWAPS_PER_EDGE
+    for n, role_detail in con.execute(
+        "select n_nulls, detail from role_fits where run_id = ?", [run]
+    ).fetchall():
+        role_detail = json.loads(role_detail)
+        assert 1 <= n <= role_detail["n_nulls_max"] == 3
+        assert role_detail["p_value_resolution"] == pytest.approx(1 / 4)
+    assert con.execute(
+        "select distinct n_nulls from rich_club where run_id = ?", [run]
+    ).fetchall() == [(5,)]
+    meso = con.execute(
+        "select min(n_nulls), max(n_nulls) from mesoscale_profiles where run_id = ?", [run]
+    ).fetchall()[0]
+    assert 2 <= meso[0] <= meso[1] <= 5
+
+
+def test_workers_do_not_change_a_single_stored_number(tmp_path):
+    tables = ("actor_structure", "core_periphery_fits", "rich_club", "role_fits", "role_sizes")
+    stored = []
+    for n_jobs in (1, 2):
+        con = connect(tmp_path / f"j{n_jobs}.duckdb")
+        ingest_chunk(
+            con,
+            planted_log(6, core=20, n=120, p_cc=0.5, p_cp=0.2, p_pp=0.03),
+            source="sbm",
+            reader="test",
+        )
+        run = start_run(con, flow="analyze", parameters={}, sources=["sbm"])
+        write_structure(
+            con,
+            run,
+            cp_nulls=40,
+            role_nulls=3,
+            rich_club_nulls=3,
+            mesoscale_nulls=6,
+            min_community_actors=20,
+            seed=8,
+            n_jobs=n_jobs,
+        )
+        frames = {
+            t: con.sql(f"select * exclude (run_id) from {t} order by all").pl()
+            for t in (*tables, "mesoscale_profiles")
+        }
+        stored.append(frames)
+        con.close()
+    for table, frame in stored[0].items():
+        assert frame.equals(stored[1][table]), table
+
+
+@pytest.mark.parametrize(
+    ("numbers", "words"),
+    [
+        # stopped at the first h draws: every null fitted as well
+        ((10 / 10, 10, 99, True), "p = 1 (sequential test stopped after 10 of 99 nulls)"),
+        ((10 / 24, 24, 199, True), "p = 0.42 (sequential test stopped after 24 of 199 nulls)"),
+        # all drawn, none as extreme: p at its resolution 1 / (n + 1)
+        ((1 / 200, 199, 199, False), "p ≤ 0.005 (199 nulls, the smallest p-value they can give)"),
+        ((1 / 31, 30, 30, False), "p ≤ 0.032 (30 nulls, the smallest p-value they can give)"),
+        # all drawn, some as extreme (the h-th at the last draw is not "stopped early")
+        ((5 / 100, 99, 99, False), "p = 0.05 (99 nulls; the smallest possible is 0.01)"),
+        ((10 / 99, 99, 99, False), "p = 0.1 (99 nulls; the smallest possible is 0.01)"),
+        # no nulls: no test
+        ((None, 0, 0, False), "not tested (no nulls drawn)"),
+        ((float("nan"), 0, 100, False), "not tested (no nulls drawn)"),
+    ],
+)
+def test_p_values_are_worded_with_the_nulls_behind_them(numbers, words):
+    p, n_drawn, n_max, stopped = numbers
+    assert null_test_words(p, n_drawn, n_max, stopped_early=stopped) == words
+
+
+def test_the_report_shows_the_nulls_drawn_next_to_each_p_value(planted):
+    con, run, _ = planted
+    context = structure_context(con, run, ["sbm"])
+    fits = {f["method"]: f["verdict"] for f in context["fits"]}
+    assert (
+        "p ≤ 0.032 (30 nulls, the smallest p-value they can give): significant"
+        in (fits["discrete"])
+    )
+    assert "(against 5 degree-preserving randomisations)" in context["rich_club_verdict"]
+    for r in context["role_fits"]:
+        assert "; silhouette test p" in r["verdict"] and "nulls" in r["verdict"], r["verdict"]

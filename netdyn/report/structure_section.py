@@ -22,7 +22,60 @@ import matplotlib.pyplot as plt  # noqa: E402
 from netdyn.report.figures import png
 from netdyn.report.wording import is_finite
 
-__all__ = ["structure_context"]
+__all__ = ["structure_context", "null_test_words"]
+
+
+def null_test_words(
+    p_value: float | None,
+    n_drawn: int | None,
+    n_max: int | None = None,
+    *,
+    stopped_early: bool = False,
+) -> str:
+    """A p-value against nulls with the number of nulls behind it and its resolution.
+
+    Parameters
+    ----------
+    p_value : float or None
+        The Monte-Carlo p-value (sequential, Besag & Clifford 1991, or fixed).
+    n_drawn : int or None
+        Nulls actually drawn.
+    n_max : int, optional
+        The most nulls the test could draw (default ``n_drawn``: a fixed test).
+    stopped_early : bool
+        The sequential test stopped after ``h`` nulls as extreme as the observation.
+
+    Returns
+    -------
+    str
+        ``"p = 0.42 (sequential test stopped after 24 of 199 nulls)"``,
+        ``"p ≤ 0.005 (199 nulls, the smallest p-value they can give)"``,
+        ``"p = 0.03 (199 nulls; the smallest possible is 0.005)"`` or, without a p-value or
+        a null, ``"not tested (no nulls drawn)"``.
+
+    Examples
+    --------
+    >>> null_test_words(10 / 24, 24, 199, stopped_early=True)
+    'p = 0.42 (sequential test stopped after 24 of 199 nulls)'
+    >>> null_test_words(1 / 200, 199, 199)
+    'p ≤ 0.005 (199 nulls, the smallest p-value they can give)'
+    """
+    n_max = n_drawn if n_max is None else n_max
+    if not is_finite(p_value) or not n_drawn or not n_max:
+        return "not tested (no nulls drawn)"
+    if stopped_early and n_drawn < n_max:
+        return f"p = {p_value:.2g} (sequential test stopped after {n_drawn} of {n_max} nulls)"
+    resolution = 1.0 / (n_max + 1)
+    if p_value <= resolution * (1 + 1e-9):
+        return f"p ≤ {resolution:.2g} ({n_max} nulls, the smallest p-value they can give)"
+    return f"p = {p_value:.2g} ({n_max} nulls; the smallest possible is {resolution:.2g})"
+
+
+def _sequential(row: dict[str, Any]) -> tuple[int | None, bool]:
+    """``n_nulls_max`` and ``stopped_early`` of a fit row (its ``detail``; fixed tests before)."""
+    detail = json.loads(row["detail"]) if row.get("detail") else {}
+    n_max = detail.get("n_nulls_max", row.get("n_nulls"))
+    return n_max, bool(detail.get("stopped_early", False))
 
 
 def _coreness_plot(histogram: list[dict[str, Any]]) -> str | None:
@@ -133,17 +186,18 @@ def structure_context(
                 if is_finite(f["null_mean"]) and is_finite(f["null_sd"])
                 else ""
             )
-            text += (
-                f"; p = {f['p_value']:.3g} against {f['n_nulls']} configuration-model nulls{null}: "
-                + (
-                    "significant core-periphery structure beyond the degree sequence (random "
-                    "networks in which every actor keeps their number of contacts fit worse)"
-                    if f["p_value"] < 0.05
-                    else "no core-periphery structure beyond what the degree sequence gives "
-                    "(random networks in which every actor keeps their number of contacts fit "
-                    "as well)"
-                )
+            n_max, stopped = _sequential(f)
+            words = null_test_words(f["p_value"], f["n_nulls"], n_max, stopped_early=stopped)
+            text += f"; against configuration-model nulls{null}, {words}: " + (
+                "significant core-periphery structure beyond the degree sequence (random "
+                "networks in which every actor keeps their number of contacts fit worse)"
+                if f["p_value"] < 0.05
+                else "no core-periphery structure beyond what the degree sequence gives "
+                "(random networks in which every actor keeps their number of contacts fit "
+                "as well)"
             )
+        elif f["method"] == "discrete":
+            text += "; not tested against nulls (no nulls drawn)"
         f["verdict"] = text
     coreness_histogram = rows(
         con,
@@ -159,9 +213,11 @@ def structure_context(
     ]
     if clubbed:
         best = max(clubbed, key=lambda c: c["phi_normalized"])
+        n_rand = best.get("n_nulls")
+        against = f" (against {n_rand} degree-preserving randomisations)" if n_rand else ""
         rich_verdict = (
-            f"the normalised rich-club coefficient peaks at {best['phi_normalized']:.2f} for the "
-            f"{best['n_actors_above']} actors of degree above {best['degree']}: "
+            f"the normalised rich-club coefficient peaks at {best['phi_normalized']:.2f}{against} "
+            f"for the {best['n_actors_above']} actors of degree above {best['degree']}: "
             + (
                 "the best-connected actors link to each other more than their degrees imply"
                 if best["phi_normalized"] > 1.1
@@ -187,6 +243,11 @@ def structure_context(
                     if (r["null_share"] or 0) >= 0.9
                     else ", so the roles carry structure beyond the numbers of contacts"
                 )
+            )
+            n_max = detail.get("n_nulls_max", r["n_nulls"])
+            stopped = bool(detail.get("stopped_early", False))
+            r["verdict"] += "; silhouette test " + null_test_words(
+                r["p_value"], r["n_nulls"], n_max, stopped_early=stopped
             )
         else:
             r["verdict"] = "not measured"
