@@ -8,7 +8,11 @@ vectorised over millions of rows.
 Checks (a row failing several gets the first reason in this order):
 
 ``missing_field``
-    ``source_event_id`` or ``kind`` is null or blank.
+    ``source_event_id`` or ``kind`` is null or blank, or ``actor_id`` is null or blank on an
+    event whose kind is not in :data:`netdyn.store.canonical.AUTHORLESS_KINDS`. A post,
+    comment, reply or retweet may have no actor (its author was deleted): it is stored with a
+    null ``actor_id`` so that its reply tree stays whole. A message, mention, vote or group
+    event without an actor has no one acting, and is refused.
 ``unknown_kind``
     ``kind`` is not in :data:`netdyn.store.canonical.KINDS`.
 ``timestamp_out_of_range``
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from netdyn.store.canonical import KINDS
+from netdyn.store.canonical import AUTHORLESS_KINDS, KINDS
 
 __all__ = ["validation_sql", "EARLIEST", "FUTURE_SLACK"]
 
@@ -41,7 +45,9 @@ def validation_sql(now: datetime | None = None, *, kind: str | None = None) -> t
         The ingest time for the future-timestamp check (default: the current UTC time).
     kind : str, optional
         The one kind a reader gives every row (the edge-list reader's ``message``). It is
-        checked here, once, and the per-row kind checks are left out of the expressions.
+        checked here, once, and the per-row kind checks are left out of the expressions, as
+        is the actor check: such a reader refuses an empty actor itself (the edge-list reader
+        quarantines a line with an empty source as ``malformed_line``).
 
     Returns
     -------
@@ -59,11 +65,19 @@ def validation_sql(now: datetime | None = None, *, kind: str | None = None) -> t
         raise ValueError(f"kind {kind!r} is not one of {sorted(KINDS)}")
     kinds = ", ".join(f"'{k}'" for k in sorted(KINDS))
     kind_names = ", ".join(sorted(KINDS))
+    authorless = ", ".join(f"'{k}'" for k in sorted(AUTHORLESS_KINDS))
+    authorless_names = ", ".join(sorted(AUTHORLESS_KINDS))
+    no_actor = (
+        f"(actor_id is null or trim(actor_id) = '') and kind not in ({authorless})"
+        if kind is None
+        else "false"  # a reader that fixes the kind checks its own actor column
+    )
     reason = f"""
         case
             when source_event_id is null or trim(source_event_id) = ''
                  {"" if kind else "or kind is null or trim(kind) = ''"} then 'missing_field'
             when {"false" if kind else f"kind not in ({kinds})"} then 'unknown_kind'
+            when {no_actor} then 'missing_field'
             when occurred_at < timestamptz '{EARLIEST.isoformat()}'
                  or occurred_at > timestamptz '{latest.isoformat()}'
                  or isinf(seconds_since_root) or isnan(seconds_since_root)
@@ -77,6 +91,9 @@ def validation_sql(now: datetime | None = None, *, kind: str | None = None) -> t
                  then 'source_event_id and kind must be non-empty'
             when {"false" if kind else f"kind not in ({kinds})"}
                  then 'kind ' || kind || ' is not one of: {kind_names}'
+            when {no_actor}
+                 then 'actor_id is empty; only {authorless_names} events (items whose author '
+                      || 'was deleted) may have no actor, not ' || kind
             when occurred_at < timestamptz '{EARLIEST.isoformat()}'
                  or occurred_at > timestamptz '{latest.isoformat()}'
                  then 'occurred_at ' || occurred_at::varchar || ' is before 1970 or after '

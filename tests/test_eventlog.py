@@ -206,3 +206,119 @@ def test_database_error_mid_batch_rolls_back_everything(con, monkeypatch):
 def test_read_events_rejects_unknown_columns(con):
     with pytest.raises(ValueError, match="unknown event columns"):
         read_events(con, columns=["event_seq; drop table events"])
+
+
+# --- replies address the parent item's author -------------------------------------------------
+
+
+def items(*rows: tuple, uri: str = "mem://t") -> Chunk:
+    """A chunk of (key, kind, actor, parent[, target]) rows; the key is also the object id."""
+    chunk = Chunk(uri, f"hash-{uri}-{rows!r}")
+    for key, kind, actor, parent, *target in rows:
+        chunk.rows.add(
+            source_event_id=key,
+            kind=kind,
+            occurred_at=T0,
+            actor_id=actor,
+            target_actor_id=target[0] if target else None,
+            object_id=key if kind != "message" else None,
+            parent_object_id=parent,
+        )
+    return chunk
+
+
+def targets(con, source: str = "s") -> dict[str, str | None]:
+    return dict(
+        con.execute(
+            "select source_event_id, target_actor_id from events where source = ?", [source]
+        ).fetchall()
+    )
+
+
+def test_reply_target_is_the_parent_author_in_the_same_batch(con):
+    chunk = items(("p", "post", "a", None), ("c1", "reply", "b", "p"), ("c2", "reply", "a", "c1"))
+    result = ingest_chunk(con, chunk, source="s", reader="test")
+    assert (result.n_inserted, result.n_unresolved_targets) == (3, 0)
+    assert targets(con) == {"p": None, "c1": "a", "c2": "b"}
+
+
+def test_reply_target_from_an_earlier_batch_and_a_given_target_is_kept(con):
+    ingest_chunk(con, items(("p", "post", "a", None)), source="s", reader="test")
+    chunk = items(("c1", "reply", "b", "p"), ("c2", "reply", "c", "p", "given"), uri="mem://2")
+    ingest_chunk(con, chunk, source="s", reader="test")
+    assert targets(con) == {"p": None, "c1": "a", "c2": "given"}
+
+
+def test_parent_in_another_source_is_not_used(con):
+    ingest_chunk(con, items(("p", "post", "a", None)), source="other", reader="test")
+    result = ingest_chunk(con, items(("c1", "reply", "b", "p")), source="s", reader="test")
+    assert targets(con) == {"c1": None}
+    assert result.n_unresolved_targets == 1
+
+
+def test_deleted_authors_stay_in_the_tree_with_unknown_targets(con):
+    chunk = items(
+        ("p", "post", None, None),  # a post whose author was deleted
+        ("c1", "reply", "b", "p"),  # replies to it: target unknown, not unresolved
+        ("c2", "comment", None, "c1"),  # a deleted comment: its target is still known
+        ("c3", "reply", "b", "c2"),
+        ("m", "message", None, None, "x"),  # a message without a sender says nothing
+    )
+    result = ingest_chunk(con, chunk, source="s", reader="test")
+    assert (result.n_inserted, result.n_quarantined, result.n_unresolved_targets) == (4, 1, 0)
+    assert targets(con) == {"p": None, "c1": None, "c2": "b", "c3": None}
+    actors = dict(con.execute("select source_event_id, actor_id from events").fetchall())
+    assert actors == {"p": None, "c1": "b", "c2": None, "c3": "b"}
+    reason, detail = con.execute("select reason, detail from quarantine").fetchall()[0]
+    assert reason == "missing_field" and "not message" in detail
+
+
+def test_self_reply_is_a_self_loop(con):
+    ingest_chunk(
+        con, items(("p", "post", "a", None), ("c", "reply", "a", "p")), source="s", reader="t"
+    )
+    assert targets(con)["c"] == "a"
+
+
+def test_late_parent_leaves_target_null_and_reingest_counts_duplicates(con):
+    replies = items(("c1", "reply", "b", "p"), ("c2", "reply", "c", "c1"), uri="mem://replies")
+    first = ingest_chunk(con, replies, source="s", reader="test")
+    # c1's parent is not there yet; c2's parent c1 is in the same batch
+    assert (first.n_inserted, first.n_unresolved_targets) == (2, 1)
+    ingest_chunk(con, items(("p", "post", "a", None), uri="mem://posts"), source="s", reader="test")
+    # the stored reply is not mutated: the log is append-only
+    assert targets(con) == {"c1": None, "c2": "b", "p": None}
+    # re-reading the replies now derives a -> but the stored null is not a conflict
+    again = ingest_chunk(con, replies, source="s", reader="test", force=True)
+    assert (again.n_inserted, again.n_duplicate, again.n_quarantined) == (0, 2, 0)
+    assert again.n_unresolved_targets == 0
+    assert targets(con)["c1"] is None
+
+
+def test_reingest_after_resolution_counts_duplicates(con):
+    chunk = items(("p", "post", "a", None), ("c1", "reply", "b", "p"), ("c2", "reply", None, "c1"))
+    ingest_chunk(con, chunk, source="s", reader="test")
+    again = ingest_chunk(con, chunk, source="s", reader="test", force=True)
+    assert (again.n_inserted, again.n_duplicate, again.n_quarantined) == (0, 3, 0)
+    # the replies alone (parent now only in the log) derive the same targets
+    alone = items(("c1", "reply", "b", "p"), ("c2", "reply", None, "c1"), uri="mem://alone")
+    assert ingest_chunk(con, alone, source="s", reader="test").n_duplicate == 2
+
+
+def test_stored_target_other_than_the_parent_author_is_a_conflict(con):
+    chunk = items(("p", "post", "a", None), ("c1", "reply", "b", "p", "z"))
+    ingest_chunk(con, chunk, source="s", reader="test")
+    # the reader now gives no target: the derived one (a) differs from the stored z
+    changed = items(("c1", "reply", "b", "p"), uri="mem://changed")
+    result = ingest_chunk(con, changed, source="s", reader="test", max_rejected_share=1.0)
+    assert (result.n_duplicate, result.n_quarantined) == (0, 1)
+    assert con.execute("select reason from quarantine").fetchall() == [("conflicting_duplicate",)]
+    assert targets(con)["c1"] == "z"
+
+
+def test_repeat_in_batch_with_the_derived_target_given_is_a_duplicate(con):
+    chunk = items(
+        ("p", "post", "a", None), ("c1", "reply", "b", "p"), ("c1", "reply", "b", "p", "a")
+    )
+    result = ingest_chunk(con, chunk, source="s", reader="test")
+    assert (result.n_inserted, result.n_duplicate, result.n_quarantined) == (2, 1, 0)

@@ -242,6 +242,139 @@ def test_folder_is_one_batch_per_file(tmp_path: Path) -> None:
     assert [b.n_inserted for b in batches] == [2, 2]
 
 
+# --- per-file sections, label, headerless files, deleted authors ----------------------------
+
+FORUM_TOML = """
+[options]
+label = "forum"
+format = "csv"
+delimiter = "tab"
+actor_id = "author"
+occurred_at = "created"
+time_format = "unix_s"
+
+[files."*_threads.tsv"]
+kind = "=post"
+source_event_id = "thread_id"
+object_id = "thread_id"
+
+[files."*_comments.tsv"]
+kind = "=reply"
+source_event_id = "comment_id"
+object_id = "comment_id"
+parent_object_id = "parent_id"
+root_object_id = "thread_id"
+"""
+
+
+def write_forum(folder: Path) -> None:
+    folder.mkdir(exist_ok=True)
+    # names sort comments first; the sections put threads first
+    (folder / "f_comments.tsv").write_text(
+        "thread_id\tcomment_id\tparent_id\tauthor\tcreated\n"
+        "t1\tc1\tt1\tbob\t1700000100\n"
+        "t1\tc2\tc1\t\t1700000200\n"  # deleted author: kept, null actor
+        "t1\tc3\tc2\tann\t1700000300\n"  # reply to a deleted author: unknown target
+        "t2\tc4\tt2\tann\t1700000400\n"  # reply to a deleted thread author
+        "t1\tc5\tc3\tann\t1700000500\n"  # self-reply
+    )
+    (folder / "f_threads.tsv").write_text(
+        "thread_id\tauthor\tcreated\tscore\nt1\tann\t1700000000\t5\nt2\t\t1700000050\t1\n"
+    )
+
+
+def forum_options(tmp_path: Path) -> dict[str, str]:
+    from netdyn.cli.common import _reader_options
+
+    toml = tmp_path / "forum.toml"
+    toml.write_text(FORUM_TOML)
+    options = _reader_options(None, toml)
+    assert options is not None
+    return options
+
+
+def test_options_file_sections_flatten_to_per_file_options(tmp_path: Path) -> None:
+    options = forum_options(tmp_path)
+    assert options["files.*_comments.tsv.kind"] == "=reply"
+    assert options["label"] == "forum"
+    parsed = table.parse_options(options)
+    assert [p for p, _ in parsed.files] == ["*_threads.tsv", "*_comments.tsv"]
+    assert parsed.files[1][1].mapping["parent_object_id"] == "parent_id"
+    assert parsed.files[1][1].delimiter == "\t"  # shared options are merged in
+
+
+def test_per_file_sections_read_parents_first_and_keep_deleted_authors(tmp_path: Path) -> None:
+    write_forum(tmp_path / "forum")
+    con = connect(":memory:")
+    batches = ingest_path(con, "table", tmp_path / "forum", options=forum_options(tmp_path))
+    assert [Path(b.uri).name for b in batches] == ["f_threads.tsv", "f_comments.tsv"]
+    assert {b.source for b in batches} == {"forum"}
+    assert [(b.n_inserted, b.n_quarantined, b.n_unresolved_targets) for b in batches] == [
+        (2, 0, 0),
+        (5, 0, 0),
+    ]
+    rows = con.execute(
+        "select source_event_id, kind, actor_id, target_actor_id from events order by event_seq"
+    ).fetchall()
+    assert rows == [
+        ("t1", "post", "ann", None),
+        ("t2", "post", None, None),
+        ("c1", "reply", "bob", "ann"),
+        ("c2", "reply", None, "bob"),
+        ("c3", "reply", "ann", None),
+        ("c4", "reply", "ann", None),
+        ("c5", "reply", "ann", "ann"),
+    ]
+    attributes = con.execute("select attributes from events where source_event_id = 't1'")
+    assert json.loads(attributes.fetchall()[0][0]) == {"score": "5"}
+
+
+def test_a_file_matching_no_section_is_refused(tmp_path: Path) -> None:
+    write_forum(tmp_path / "forum")
+    (tmp_path / "forum" / "f_votes.tsv").write_text("a\n1\n")
+    options = forum_options(tmp_path)
+    with pytest.raises(InvalidInputError, match="matches none of the per-file sections"):
+        ingest_path(
+            connect(":memory:"), "table", tmp_path / "forum" / "f_votes.tsv", options=options
+        )
+    with pytest.raises(InvalidInputError, match="label applies to the whole ingest"):
+        table.parse_options({**options, "files.*_threads.tsv.label": "x"})
+
+
+def test_headerless_file_with_named_columns(tmp_path: Path) -> None:
+    path = tmp_path / "edges.txt"
+    path.write_text("1 2 1700000000\n2 1 1700000100\n1 2 1700000000\n")
+    options = {
+        "format": "csv",
+        "delimiter": "space",
+        "columns": "src,dst,unixts",
+        "kind": "=comment",
+        "actor_id": "src",
+        "target_actor_id": "dst",
+        "occurred_at": "unixts",
+        "time_format": "unix_s",
+        "label": "edges",
+    }
+    batch, events, rejects = load(path, options)
+    assert (batch.n_read, batch.n_inserted, batch.source) == (3, 3, "edges") and not rejects
+    assert events["actor_id"].to_list() == ["1", "2", "1"]
+    assert events["source_event_id"].to_list()[2].endswith("#1")  # an exact repeat is kept
+    with pytest.raises(InvalidInputError, match="columns must name every column once"):
+        table.parse_options({**options, "columns": "src,src"})
+
+
+def test_empty_actor_is_refused_for_messages(tmp_path: Path) -> None:
+    path = tmp_path / "msgs.csv"
+    path.write_text("sender,receiver,ts\n,bob,2024-01-01T10:00:00Z\n  ,bob,2024-01-01T11:00:00Z\n")
+    batch, events, rejects = load(path, MESSAGES)
+    assert batch.n_quarantined == 2 and events.height == 0
+    assert set(rejects.values()) == {"missing_field"}
+    # the same rows as posts are kept, by an unknown actor
+    batch, events, rejects = load(path, {**MESSAGES, "kind": "=post"})
+    assert batch.n_inserted == 2 and not rejects
+    assert events["actor_id"].to_list() == [None, None]
+
+
 # --- bad rows ---------------------------------------------------------------------------------
 
 
@@ -279,7 +412,10 @@ def test_bad_csv_rows_are_quarantined_with_reasons(tmp_path: Path) -> None:
     details = load.details  # type: ignore[attr-defined]
     assert "time_zone=UTC" in details[f'{uri}#["message","2024-01-01 10:00:00","alice","bob"]#0']
     key = f'{uri}#["message","2024-01-01T10:00:00.000000Z",null,"bob"]#0'
-    assert details[key] == "actor_id (column 'sender') is empty"
+    assert details[key] == (
+        "actor_id (column 'sender') is empty; only comment, post, reply, retweet events may "
+        "have no actor"
+    )
     assert json.loads(load.raws[key]) == {  # type: ignore[attr-defined]
         "sender": None,
         "receiver": "bob",

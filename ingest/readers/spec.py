@@ -51,11 +51,18 @@ class ReaderSpec:
     stage: Callable[[duckdb.DuckDBPyConnection, Path], StagedInput] | None = None
     #: for formats that take options (a column mapping): returns the spec bound to them
     configure: Callable[[Mapping[str, str]], ReaderSpec] | None = None
+    #: take a folder's files pattern by pattern, in the order of ``patterns`` (e.g. the
+    #: ``table`` reader's per-file sections, so parent items are read before their replies)
+    ordered: bool = False
 
     def inputs(self, path: Path) -> list[Path]:
         """The input units of ``path``: the path itself, or for a folder (when the format has
-        ``patterns``) its matching files in name order."""
+        ``patterns``) its matching files in name order (with ``ordered``: the files of the
+        first pattern in name order, then those of the next, each file once)."""
         if path.is_dir() and self.patterns:
+            if self.ordered:
+                ordered = [f for pattern in self.patterns for f in sorted(path.glob(pattern))]
+                return [f for f in dict.fromkeys(ordered) if f.is_file()]
             found = sorted({f for pattern in self.patterns for f in path.glob(pattern)})
             return [f for f in found if f.is_file()]
         return [path]

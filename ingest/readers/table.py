@@ -11,9 +11,16 @@ line). Which file column becomes which canonical column is given by *options* (s
     (optionally ``.gz``) → csv, ``.parquet``/``.pq`` → parquet, ``.ndjson``/``.jsonl``
     (optionally ``.gz``) → ndjson.
 ``delimiter``
-    The CSV field separator, one character (``tab`` or ``\\t`` for a tab). Default ``,``
-    (``\\t`` for ``.tsv``). CSV files must have a header line; quoting is RFC 4180
-    (``"``, doubled to escape).
+    The CSV field separator, one character (``tab`` or ``\\t`` for a tab, ``space`` for a
+    space). Default ``,`` (``\\t`` for ``.tsv``). Quoting is RFC 4180 (``"``, doubled to
+    escape).
+``columns``
+    The column names of CSV files that have no header line, comma separated
+    (``src,dst,unixts``); every line is then a record. Without it the first line is the
+    header.
+``label``
+    The ``source`` label of the events. Default ``table:<file stem>`` (of the path given);
+    ``netdyn ingest --label`` wins over it.
 ``time_format``
     How ``occurred_at`` is written: ``iso`` (default; ISO-8601 with ``Z`` or an offset such
     as ``+02:00``), ``unix_s`` or ``unix_ms`` (numbers, decimals allowed), or a strftime
@@ -31,6 +38,33 @@ a canonical column name
     the top-level object) that holds it. A value starting with ``=`` is a constant:
     ``kind==message`` makes every row's kind the literal ``message``. ``kind`` and
     ``actor_id`` must be mapped; the others are optional (null when unmapped).
+
+Per-file options
+----------------
+A folder may hold files of different shapes (threads and comments). An options key
+``files.<pattern>.<option>`` gives ``<option>`` for the files whose name matches the
+``fnmatch`` pattern; in a TOML options file these are sections (``netdyn ingest
+--options-file`` flattens nested tables with dots)::
+
+    [options]
+    label = "reddit-college"
+    delimiter = "tab"
+    actor_id = "author_h"
+
+    [files."*_threads.tsv.gz"]
+    kind = "=post"
+    object_id = "thread_id"
+
+    [files."*_comments.tsv.gz"]
+    kind = "=reply"
+    object_id = "comment_id"
+    parent_object_id = "parent_id"
+
+Each file is read with the shared options overlaid by its section's. With sections, a folder
+yields only the files that match one, section by section in the order written (so the file of
+parent items can come before the replies, whose targets the event log derives from their
+parents' authors); a file that matches no section, or several, is refused. ``label`` can only
+be shared.
 
 The reader is a *SQL reader*: DuckDB scans the file and every check runs in SQL, so memory
 stays bounded for files of millions of rows.
@@ -71,8 +105,10 @@ Records the reader cannot parse are quarantined with the locator ``"<file>:<line
 * ``invalid_encoding`` — a line that is not UTF-8.
 * ``invalid_json`` — an NDJSON line that is not valid JSON (blank lines are skipped and not
   counted).
-* ``missing_field`` — an empty ``kind``, ``actor_id``, ``source_event_id`` or
-  ``occurred_at`` (when mapped to a column).
+* ``missing_field`` — an empty ``kind``, ``source_event_id`` or ``occurred_at`` (when mapped
+  to a column), or an empty ``actor_id`` on an event that is not a post, comment, reply or
+  retweet. Those four kinds create items of a reply tree: with an empty (or blank) actor, a
+  deleted author, they are stored with a null ``actor_id`` so that their trees stay whole.
 * ``unparseable_timestamp`` — an ``occurred_at`` not in ``time_format`` (including ISO text
   without a zone, unless ``time_zone=UTC``), or a ``seconds_since_root`` that is not a number.
 * ``timestamp_out_of_range`` — a Unix number too large to be a date; and validation's checks
@@ -89,6 +125,9 @@ Examples
 ``netdyn ingest --source table --path msgs.csv --option kind==message
 --option actor_id=sender --option target_actor_id=receiver --option occurred_at=ts
 --option time_format=unix_s``
+
+``netdyn ingest --source table --options-file examples/reddit-college.toml
+--path ../shared/data/reddit-college`` (``examples/`` holds options files for real datasets)
 """
 
 from __future__ import annotations
@@ -96,6 +135,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
+import fnmatch
 import functools
 import gzip
 import io
@@ -111,6 +151,7 @@ from netdyn.core.errors import InvalidInputError, UnknownFormatError
 from netdyn.ingest.readers._paths import file_stem
 from netdyn.ingest.readers.spec import ReaderSpec, StagedInput
 from netdyn.ingest.validate import validation_sql
+from netdyn.store.canonical import AUTHORLESS_KINDS
 from netdyn.store.eventlog import IDENTITY_COLUMNS
 
 __all__ = [
@@ -138,7 +179,9 @@ MAPPABLE: tuple[str, ...] = (
     "seconds_since_root",
 )
 #: Options that are not column mappings.
-OPTIONS: tuple[str, ...] = ("format", "delimiter", "time_format", "time_zone")
+OPTIONS: tuple[str, ...] = ("format", "delimiter", "columns", "time_format", "time_zone", "label")
+#: Prefix of per-file options: ``files.<file name pattern>.<option>``.
+FILES_PREFIX = "files."
 
 FORMATS = ("csv", "parquet", "ndjson")
 TIME_FORMATS = ("iso", "unix_s", "unix_ms")
@@ -189,6 +232,14 @@ class TableOptions:
         ``iso``, ``unix_s``, ``unix_ms`` or a strftime pattern.
     time_zone : str or None
         ``"UTC"`` to read zone-less timestamps as UTC, else None.
+    columns : tuple of str or None
+        The column names of CSV files without a header line, or None (the first line names
+        them).
+    label : str or None
+        The ``source`` label of the events, or None for ``table:<file stem>``.
+    files : tuple of (str, TableOptions)
+        Per-file options: a file whose name matches a pattern (``fnmatch``) is read with its
+        options (the shared options merged with its own); empty when every file is read alike.
     """
 
     mapping: dict[str, str] = field(default_factory=dict)
@@ -197,6 +248,9 @@ class TableOptions:
     delimiter: str | None = None
     time_format: str = "iso"
     time_zone: str | None = None
+    columns: tuple[str, ...] | None = None
+    label: str | None = None
+    files: tuple[tuple[str, TableOptions], ...] = ()
 
     def mapped(self, column: str) -> bool:
         return column in self.mapping or column in self.constants
@@ -233,9 +287,46 @@ def parse_options(options: Mapping[str, str]) -> TableOptions:
         For an unknown key, an empty mapping value or constant, an unknown ``format`` or
         ``time_format``, a ``time_zone`` other than UTC, a strftime pattern without ``%z``
         and no ``time_zone=UTC``, or a ``delimiter`` that is not one character (or given
-        with a format other than csv). Whether ``kind`` and ``actor_id`` are mapped and the
-        named columns exist is checked when a file is read.
+        with a format other than csv); for ``columns`` that are empty or repeated; for a
+        ``files.<pattern>.<option>`` key without a pattern, or with ``label`` (which applies to
+        the whole ingest). Whether ``kind`` and ``actor_id`` are mapped and the named columns
+        exist is checked when a file is read.
     """
+    shared = {k: v for k, v in options.items() if not k.startswith(FILES_PREFIX)}
+    sections: dict[str, dict[str, str]] = {}
+    for key, value in options.items():
+        if not key.startswith(FILES_PREFIX):
+            continue
+        pattern, _, option = key[len(FILES_PREFIX) :].rpartition(".")
+        if not pattern or not option:
+            raise InvalidInputError(
+                f"per-file option {key!r} must be files.<file name pattern>.<option>, e.g. "
+                'files.*_comments.tsv.gz.kind (in TOML: [files."*_comments.tsv.gz"] kind = ...)'
+            )
+        if option == "label":
+            raise InvalidInputError(
+                f"{key!r}: label applies to the whole ingest; set it once, outside [files]"
+            )
+        sections.setdefault(pattern, {})[option] = value
+    parsed = _parse_shared(shared)
+    if not sections:
+        return parsed
+    files = tuple((pattern, _parse_shared({**shared, **own})) for pattern, own in sections.items())
+    return TableOptions(
+        parsed.mapping,
+        parsed.constants,
+        parsed.format,
+        parsed.delimiter,
+        parsed.time_format,
+        parsed.time_zone,
+        parsed.columns,
+        parsed.label,
+        files,
+    )
+
+
+def _parse_shared(options: Mapping[str, str]) -> TableOptions:
+    """:func:`parse_options` for options without per-file sections."""
     known = (*OPTIONS, *MAPPABLE)
     unknown = sorted(set(options) - set(known))
     if unknown:
@@ -277,7 +368,7 @@ def parse_options(options: Mapping[str, str]) -> TableOptions:
             )
     delimiter = options.get("delimiter")
     if delimiter is not None:
-        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
+        delimiter = {"tab": "\t", "\\t": "\t", "space": " "}.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1:
             raise InvalidInputError(
                 f"delimiter must be one character (or 'tab'); got {options['delimiter']!r}"
@@ -303,7 +394,22 @@ def parse_options(options: Mapping[str, str]) -> TableOptions:
             f"time_format {time_format!r} has no %z, so its times carry no zone; add "
             "--option time_zone=UTC if they are UTC, or put the offset in the pattern (%z)"
         )
-    return TableOptions(mapping, constants, fmt, delimiter, time_format, time_zone)
+    columns = None
+    if options.get("columns") is not None:
+        columns = tuple(c.strip() for c in str(options["columns"]).split(","))
+        if not all(columns) or len(set(columns)) != len(columns):
+            raise InvalidInputError(
+                f"columns must name every column once, separated by commas (e.g. "
+                f"src,dst,unixts); got {options['columns']!r}"
+            )
+        if fmt not in (None, "csv"):
+            raise InvalidInputError(f"columns applies to csv files only; format is {fmt}")
+    label = options.get("label")
+    if label is not None and not str(label).strip():
+        raise InvalidInputError("label must not be empty; write e.g. label=reddit-college")
+    return TableOptions(
+        mapping, constants, fmt, delimiter, time_format, time_zone, columns, label or None
+    )
 
 
 def _directives(pattern: str) -> set[str]:
@@ -326,18 +432,42 @@ def configure(options: Mapping[str, str]) -> ReaderSpec:
         As :func:`parse_options`.
     """
     parsed = parse_options(options)
-    patterns = (
-        PATTERNS[parsed.format] if parsed.format else tuple(p for f in FORMATS for p in PATTERNS[f])
-    )
+    if parsed.files:
+        patterns = tuple(pattern for pattern, _ in parsed.files)
+    elif parsed.format:
+        patterns = PATTERNS[parsed.format]
+    else:
+        patterns = tuple(p for f in FORMATS for p in PATTERNS[f])
+    label = parsed.label
     return ReaderSpec(
         "table",
         None,
-        lambda path: f"table:{stem(path)}",
+        (lambda _path: label) if label else (lambda path: f"table:{stem(path)}"),
         "your own CSV, Parquet or NDJSON table with a column mapping (--option actor_id=...)",
         patterns,
         stage=functools.partial(stage, options=parsed),
         configure=configure,
+        ordered=bool(parsed.files),
     )
+
+
+def _file_options(options: TableOptions, name: str) -> TableOptions:
+    """The options for the file called ``name``: its ``[files]`` section's, if any."""
+    if not options.files:
+        return options
+    matched = [(p, o) for p, o in options.files if fnmatch.fnmatchcase(name, p)]
+    patterns = ", ".join(repr(p) for p, _ in options.files)
+    if not matched:
+        raise InvalidInputError(
+            f"{name} matches none of the per-file sections ({patterns}); add a "
+            f'[files."<pattern>"] section for it or ingest only the files they name'
+        )
+    if len(matched) > 1:
+        raise InvalidInputError(
+            f"{name} matches several per-file sections ({', '.join(repr(p) for p, _ in matched)})"
+            "; make the patterns exclusive"
+        )
+    return matched[0][1]
 
 
 # --- SQL building -----------------------------------------------------------------------------
@@ -482,17 +612,17 @@ def _rows_sql(options: TableOptions, source: _Source) -> str:
             key_parts.append(column)
     key_base = f"to_json([{', '.join(key_parts)}])::varchar" if derived else "null::varchar"
     checks: list[tuple[str, str, str]] = []
+    authorless = ", ".join(_lit(k) for k in sorted(AUTHORLESS_KINDS))
     for column in ("kind", "actor_id", "source_event_id", "occurred_at"):
         if not options.mapped(column) or (column == "source_event_id" and derived):
             continue
         value = "_time_text" if column == "occurred_at" else column
-        checks.append(
-            (
-                f"{value} is null or trim({value}) = ''",
-                "missing_field",
-                _lit(f"{column} ({where(column)}) is empty"),
-            )
-        )
+        empty = f"{value} is null or trim({value}) = ''"
+        message = f"{column} ({where(column)}) is empty"
+        if column == "actor_id":  # a deleted author: the item is kept, by an unknown actor
+            empty = f"({empty}) and kind not in ({authorless})"
+            message += f"; only {', '.join(sorted(AUTHORLESS_KINDS))} events may have no actor"
+        checks.append((empty, "missing_field", _lit(message)))
     if options.mapped("occurred_at"):
         expect = _time_expectation(options)
         checks.append(
@@ -531,7 +661,8 @@ def _rows_sql(options: TableOptions, source: _Source) -> str:
                    {text("kind")} as kind,
                    {time_text} as _time_text,
                    nullif(trim({text("seconds_since_root")}), '') as _seconds_text,
-                   {text("actor_id")} as actor_id,
+                   case when trim({text("actor_id")}) = '' then null
+                        else {text("actor_id")} end as actor_id,
                    {text("target_actor_id")} as target_actor_id,
                    {text("object_id")} as object_id,
                    {text("parent_object_id")} as parent_object_id,
@@ -621,13 +752,15 @@ def _csv_header(head: bytes, delimiter: str, name: str) -> tuple[str, ...]:
     return columns
 
 
-def _csv_source(uri: str, delimiter: str, compression: str, columns: tuple[str, ...]) -> str:
+def _csv_source(
+    uri: str, delimiter: str, compression: str, columns: tuple[str, ...], *, header: bool = True
+) -> str:
     spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(columns)))
     fields = ", ".join(f"c{i} := c{i}" for i in range(len(columns)))
     return f"""
         select row_number() over () as _pos, struct_pack({fields}) as _record
-        from read_csv({_lit(uri)}, header = true, delim = {_lit(delimiter)}, quote = '"',
-                      escape = '"', auto_detect = false, strict_mode = true,
+        from read_csv({_lit(uri)}, header = {str(header).lower()}, delim = {_lit(delimiter)},
+                      quote = '"', escape = '"', auto_detect = false, strict_mode = true,
                       compression = {_lit(compression)},
                       max_line_size = {_MAX_LINE_BYTES}, columns = {{{spec}}},
                       ignore_errors = true, store_rejects = true,
@@ -768,6 +901,7 @@ def stage(
     ------
     InvalidInputError
         If ``path`` does not exist or is a folder; its format cannot be told from its name;
+        its name matches none (or several) of the per-file sections, when there are any;
         ``kind`` or ``actor_id`` is not mapped; a mapped column is not in the file (the
         message lists the file's columns); a Parquet time column's type does not fit
         ``time_format`` / ``time_zone``; or ``delimiter`` is given for a file that is not CSV.
@@ -783,11 +917,13 @@ def stage(
     resolved = source_path.resolve()
     if resolved.is_dir():
         raise InvalidInputError(f"{resolved} is a folder; pass one file (or ingest the folder)")
+    options = _file_options(options, source_path.name)
     fmt = _resolve_format(options, resolved)
-    if options.delimiter is not None and fmt != "csv":
-        raise InvalidInputError(
-            f"delimiter applies to csv files only; {resolved.name} is read as {fmt}"
-        )
+    for given, name in ((options.delimiter, "delimiter"), (options.columns, "columns")):
+        if given is not None and fmt != "csv":
+            raise InvalidInputError(
+                f"{name} applies to csv files only; {resolved.name} is read as {fmt}"
+            )
     uri = str(resolved)
     head, compression = _sniff(resolved)
     if fmt == "parquet" and not head.startswith(_PARQUET_MAGIC):
@@ -808,8 +944,10 @@ def stage(
     delimiter = options.delimiter or ("\t" if ".tsv" in resolved.name.lower() else ",")
     try:
         if fmt == "csv":
-            columns = _csv_header(head, delimiter, resolved.name)
-            relation = _csv_source(uri, delimiter, compression, columns)
+            columns = options.columns or _csv_header(head, delimiter, resolved.name)
+            relation = _csv_source(
+                uri, delimiter, compression, columns, header=options.columns is None
+            )
             source = _Source(fmt, columns, {}, relation)
         elif fmt == "parquet":
             columns, types, relation = _parquet_source(con, uri)

@@ -22,7 +22,11 @@ Column conventions (the ``events`` table adds ``event_seq``, ``source``, ``batch
     tweet the tree file is named after), when that is all the source gives; may be negative.
 ``actor_id`` / ``target_actor_id``
     Who acted / whom the action was addressed to (the author of the parent item, or a
-    message's recipient).
+    message's recipient). ``actor_id`` may be null only for the item-creating kinds
+    (:data:`AUTHORLESS_KINDS`): an item whose author was deleted is still a node of its reply
+    tree, by an unknown actor. A null ``target_actor_id`` on an event with a
+    ``parent_object_id`` is derived by the event log from the parent item's author
+    (:func:`netdyn.store.eventlog.append_staged`).
 ``object_id`` / ``parent_object_id`` / ``root_object_id``
     The item the event created, the item it responds to, and the root of its thread.
 ``community``
@@ -46,6 +50,7 @@ import polars as pl
 
 __all__ = [
     "KINDS",
+    "AUTHORLESS_KINDS",
     "EVENT_SCHEMA",
     "REASONS",
     "Rejected",
@@ -59,6 +64,11 @@ __all__ = [
 KINDS: frozenset[str] = frozenset(
     {"post", "comment", "reply", "retweet", "message", "mention", "vote", "group"}
 )
+
+#: Kinds that create an item of a reply tree (posts, comments, replies, retweets): the only
+#: kinds whose ``actor_id`` may be null (a deleted author; the item stays in its tree). A
+#: message, mention, vote or group event without an actor says nothing and is refused.
+AUTHORLESS_KINDS: frozenset[str] = frozenset({"post", "comment", "reply", "retweet"})
 
 #: Polars schema of the canonical rows a reader produces (before the log adds its columns).
 EVENT_SCHEMA: dict[str, pl.DataType] = {

@@ -22,6 +22,25 @@ Guarantees
   have gaps (rejected and duplicate records keep their positions); projections record the
   last ``event_seq`` they consumed.
 
+* **Replies address the parent's author.** An event with a ``parent_object_id`` and no
+  ``target_actor_id`` gets as its target the ``actor_id`` of the parent item: the first event
+  (lowest ``event_seq``) of the same ``source`` whose ``object_id`` is the parent, looked up in
+  the log, or else the first valid row of the same batch (lowest ``_pos``) that creates it. This
+  is done here, once, so every reader and generator gets it. A parent whose author was deleted
+  (null ``actor_id``) gives a null target (unknown), and a reply to one's own item a self-loop.
+  Parents in other sources are never used.
+* **Late parents stay unresolved.** The log is append-only: a reply stored before its parent
+  keeps its null target; the parent arriving in a later batch changes nothing already stored.
+  Such replies are counted per batch (``BatchResult.n_unresolved_targets``, and a log
+  warning). Ingest parents before their replies (the ``table`` reader takes the files of an
+  options file's ``[files]`` sections in the order written) to avoid them.
+* **Derived targets do not break idempotency.** The derived target is not part of what is
+  compared with a stored event: a staged row whose reader gave no target matches a stored
+  event whose target is null or equals the target derived now (a parent's author never
+  changes once stored, so the derivation only ever goes from unknown to known). Re-ingesting
+  the same records therefore counts duplicates whether or not the parent had been seen the
+  first time; a stored target that differs from the parent's author is a conflict.
+
 The keys are enforced here, by the only writer, inside single-writer DuckDB transactions: an
 ART unique index on ``(source, source_event_id)`` made a 10-million-row append six times slower.
 ``sql/invariants/`` holds the queries that check them.
@@ -107,6 +126,9 @@ class BatchResult:
     n_duplicate: int
     n_quarantined: int
     status: str  # committed | skipped (same content already committed in batch_id)
+    #: inserted events with a parent and no target whose parent item is in neither the batch
+    #: nor the log: their target stays null (see the module docstring)
+    n_unresolved_targets: int = 0
 
     @property
     def rejected_share(self) -> float:
@@ -171,8 +193,23 @@ def append_staged(
         n_staged = _scalar(con, "select count(*) from _staged")
         n_reader_rejects = _scalar(con, "select count(*) from _rejects")
         n_read = n_staged + n_reader_rejects
+        has_events = _scalar(
+            con,
+            "select count(*) from ingest_batches where source = ? and n_inserted > 0",
+            [source],
+        )
+        # 0. the targets of replies: the parent item's author (in the log, else the batch)
+        _derive_targets(con, source=source, in_log=bool(has_events))
         identity = ", ".join(IDENTITY_COLUMNS)
-        ident_differs = " or ".join(f"s.{c} is distinct from e.{c}" for c in IDENTITY_COLUMNS)
+        ident_differs = " or ".join(
+            f"s.{c} is distinct from e.{c}" for c in IDENTITY_COLUMNS if c != "target_actor_id"
+        )
+        # a derived target matches a stored one that is null (its parent came later) or equal
+        ident_differs += """
+            or case when s._given_target is null and s.parent_object_id is not null
+                    then e.target_actor_id is not null
+                         and e.target_actor_id is distinct from s.target_actor_id
+                    else s._given_target is distinct from e.target_actor_id end"""
         # 1. repeats inside the batch: the first row (by _pos) of each key wins
         if check_repeats:
             con.execute(
@@ -180,7 +217,7 @@ def append_staged(
                 create or replace temp table _repeat as
                 with valid as (
                     select _pos, source_event_id, hash({identity}) as ident
-                    from _staged where _reason is null
+                    from _resolved where _reason is null
                 ),
                 ranked as (
                     select *,
@@ -195,17 +232,12 @@ def append_staged(
         else:
             con.execute("create or replace temp table _repeat (_pos bigint, is_conflict boolean)")
         # 2. keys already in the log (only if this source has events at all)
-        has_events = _scalar(
-            con,
-            "select count(*) from ingest_batches where source = ? and n_inserted > 0",
-            [source],
-        )
         if has_events:
             con.execute(
                 f"""
                 create or replace temp table _matched as
                 select s._pos, ({ident_differs}) as is_conflict
-                from _staged s join events e
+                from _resolved s join events e
                   on e.source = ? and e.source_event_id = s.source_event_id
                 where s._reason is null
                   and s._pos not in (select _pos from _repeat)
@@ -232,7 +264,7 @@ def append_staged(
                    coalesce(_detail, _reason),
                    left(coalesce(_raw, to_json(struct_pack({record}))::varchar), {RAW_LIMIT}),
                    _pos
-            from _staged where _reason is not null
+            from _resolved where _reason is not null
             union all
             select ? || '#' || s.source_event_id, 'conflicting_duplicate',
                    case when c.src = 'batch'
@@ -240,7 +272,7 @@ def append_staged(
                         else 'the log already holds this source_event_id with other identity'
                    end,
                    left(to_json(struct_pack({record_s}))::varchar, {RAW_LIMIT}), s._pos
-            from _staged s
+            from _resolved s
             join (select _pos, 'batch' as src from _repeat where is_conflict
                   union all
                   select _pos, 'log' from _matched where is_conflict) c using (_pos)
@@ -259,7 +291,7 @@ def append_staged(
         offset = _scalar(
             con,
             "select (select coalesce(max(event_seq), 0) from events)"
-            " - (select coalesce(min(_pos), 1) from _staged) + 1",
+            " - (select coalesce(min(_pos), 1) from _resolved) + 1",
         )
         columns = ", ".join(f"s.{c}" for c in EVENT_SCHEMA).replace(
             "s.attributes", "s.attributes::json"
@@ -270,12 +302,23 @@ def append_staged(
             if _scalar(con, f"select count(*) from {t}")
         )
         failpoint("append-before-events")
+        n_unresolved = (
+            _scalar(
+                con,
+                f"""
+                select count(*) from _resolved s
+                where s._reason is null and s._unresolved {excluded}
+                """,
+            )
+            if _scalar(con, "select count(*) from _target where not found")
+            else 0
+        )
         n_inserted = _scalar(
             con,
             f"""
             insert into events
             select ? + s._pos, ?, {columns}, ?, ?
-            from _staged s
+            from _resolved s
             where s._reason is null {excluded}
             """,
             [offset, source, batch_id, started_at],
@@ -317,9 +360,12 @@ def append_staged(
             raise EventLogError(f"appending {uri} failed, nothing stored: {e}") from e
         raise
     finally:
-        for table in ("_repeat", "_matched", "_q"):
+        for statement in (
+            "drop view if exists _resolved",
+            *(f"drop table if exists {t}" for t in ("_repeat", "_matched", "_q", "_target")),
+        ):
             with contextlib.suppress(duckdb.Error):
-                con.execute(f"drop table if exists {table}")
+                con.execute(statement)
     if n_read != n_inserted + n_duplicate + n_quarantined:  # pragma: no cover - a bug guard
         raise EventLogError(f"batch {batch_id} counts do not add up")
     log.info(
@@ -331,9 +377,101 @@ def append_staged(
         n_duplicate,
         n_quarantined,
     )
+    if n_unresolved:
+        log.warning(
+            "batch %d %s: %d inserted events reply to an item that is in neither the batch nor "
+            "the log; their target_actor_id stays null (ingest parents before replies)",
+            batch_id,
+            uri,
+            n_unresolved,
+        )
     return BatchResult(
-        batch_id, source, uri, n_read, n_inserted, n_duplicate, n_quarantined, "committed"
+        batch_id,
+        source,
+        uri,
+        n_read,
+        n_inserted,
+        n_duplicate,
+        n_quarantined,
+        "committed",
+        n_unresolved,
     )
+
+
+def _derive_targets(con: duckdb.DuckDBPyConnection, *, source: str, in_log: bool) -> None:
+    """Create ``_target`` (the parent items' authors) and the view ``_resolved`` over ``_staged``.
+
+    ``_target`` has one row per parent item referenced by a valid staged row without a target:
+    ``parent_object_id``, ``target_actor_id`` (the parent's ``actor_id``, null if deleted or not
+    found) and ``found``. ``_resolved`` is ``_staged`` with those targets filled in, plus
+    ``_given_target`` (the target as staged) and ``_unresolved`` (the parent was not found).
+    """
+    needed = """
+        select distinct parent_object_id from _staged
+        where _reason is null and target_actor_id is null and parent_object_id is not null
+    """
+    if _scalar(
+        con,
+        "select count(*) from (select 1 from _staged where _reason is null"
+        " and target_actor_id is null and parent_object_id is not null limit 1)",
+    ):
+        from_log = (
+            """
+            select object_id, actor_id, 0 as rank_source, event_seq as rank_pos from events
+            where source = ? and object_id in (select parent_object_id from _needed)
+            """
+            if in_log
+            else (
+                "select null::varchar as object_id, null::varchar as actor_id, "
+                "0 as rank_source, 0::bigint as rank_pos where false"
+            )
+        )
+        con.execute(
+            f"""
+            create or replace temp table _target as
+            with _needed as ({needed}),
+            candidates as (
+                {from_log}
+                union all
+                select object_id, actor_id, 1, _pos from _staged
+                where _reason is null and object_id in (select parent_object_id from _needed)
+            ),
+            first_item as (
+                select object_id, actor_id from candidates
+                qualify row_number() over (
+                    partition by object_id order by rank_source, rank_pos) = 1
+            )
+            select n.parent_object_id, f.actor_id as target_actor_id,
+                   f.object_id is not null as found
+            from _needed n left join first_item f on f.object_id = n.parent_object_id
+            """,
+            [source] if in_log else [],
+        )
+        con.execute(
+            """
+            create or replace temp view _resolved as
+            select s.* replace (coalesce(s.target_actor_id, t.target_actor_id) as target_actor_id),
+                   s.target_actor_id as _given_target,
+                   coalesce(not t.found, false) as _unresolved
+            from _staged s
+            left join _target t
+              on s._reason is null and s.target_actor_id is null
+             and t.parent_object_id = s.parent_object_id
+            """
+        )
+    else:
+        con.execute(
+            """
+            create or replace temp table _target
+            (parent_object_id varchar, target_actor_id varchar, found boolean)
+            """
+        )
+        con.execute(
+            """
+            create or replace temp view _resolved as
+            select *, target_actor_id as _given_target, false as _unresolved from _staged
+            """
+        )
 
 
 def find_committed_batch(
