@@ -630,3 +630,39 @@ def test_serve_checks_its_call_then_hands_every_option_to_the_flow(tmp_path, mon
     assert call["options"] == AnalysisOptions(cp_nulls=7) and call["n_jobs"] is None
     assert call["db"] == str(tmp_path / "x.duckdb")
     assert call["reports_dir"] == str(tmp_path / "r")
+
+
+@pytest.mark.parametrize("n_late", [1, 2])
+def test_ingest_says_how_many_replies_lack_their_parent(tmp_path, n_late):
+    """Replies whose parent is not in the log keep an unknown target, and the command says so
+    in a sentence whose number and grammar match the count."""
+    rows = ["kind,actor,object,parent,ts", "post,a,p1,,1700000000", "reply,b,r1,p1,1700000060"]
+    rows += [f"reply,c,late{i},gone{i},1700000120" for i in range(n_late)]
+    path = tmp_path / "thread.csv"
+    path.write_text("\n".join(rows) + "\n")
+    options = [
+        f"--option={k}={v}"
+        for k, v in (
+            ("kind", "kind"),
+            ("actor_id", "actor"),
+            ("object_id", "object"),
+            ("parent_object_id", "parent"),
+            ("occurred_at", "ts"),
+            ("time_format", "unix_s"),
+        )
+    ]
+    db = tmp_path / "t.duckdb"
+    result = runner.invoke(
+        app,
+        ["ingest", "--source", "table", "--path", str(path), *options, "--db", str(db)],
+        env={"COLUMNS": "200", "NETDYN_ORCHESTRATION": "local"},
+    )
+    assert result.exit_code == 0, result.output
+    expected = (
+        "1 inserted reply answers an item that is not in the log: its target actor stays "
+        "unknown (ingest the parents' file first)"
+        if n_late == 1
+        else "2 inserted replies answer an item that is not in the log: their target actor "
+        "stays unknown (ingest the parents' file first)"
+    )
+    assert expected in " ".join(result.stdout.split())

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from netdyn.cli.common import (
     FORMATS,
+    DaskOption,
     DbOption,
     ForceOption,
     MaxRejectedOption,
@@ -33,6 +34,7 @@ from netdyn.cli.common import (
 )
 from netdyn.core.config import db_path, reports_dir
 from netdyn.core.errors import InvalidInputError
+from netdyn.core.parallel import check_dask_address, dask_cluster
 from netdyn.flows.options import DEFAULT_ANALYSIS, AnalysisOptions, check_n_jobs
 from netdyn.ingest.load import DEFAULT_MAX_REJECTED_SHARE
 
@@ -53,6 +55,7 @@ def run(
     ] = 100_000,
     analysis: AnalysisOptions = DEFAULT_ANALYSIS,
     n_jobs: NJobsOption = None,
+    dask: DaskOption = None,
     max_rejected_share: MaxRejectedOption = DEFAULT_MAX_REJECTED_SHARE,
     force: ForceOption = False,
     option: OptionOption = None,
@@ -80,7 +83,8 @@ def run(
     ```
     """
     check_n_jobs(n_jobs, name="--n-jobs")
-    from netdyn.flows.pipeline import pipeline_flow
+    if dask is not None:
+        check_dask_address(dask)
 
     if (source is None) != (path is None):
         raise InvalidInputError(
@@ -89,9 +93,13 @@ def run(
     reader_options = _reader_options(option, options_file)
     if source is not None and path is not None:
         _check_reader(source, path, reader_options)
+    from netdyn.flows.engine import run_flow
+    from netdyn.flows.pipeline import pipeline_flow
+
     _writable(db, wait)
-    with _running():
-        result = pipeline_flow(
+    with _running(), dask_cluster(dask):
+        result = run_flow(
+            pipeline_flow,
             db=str(db_path(db)),
             reports_dir=str(reports_dir(reports)),
             source=source,
@@ -141,13 +149,16 @@ def ingest(
       --option occurred_at=sent_at
     ```
     """
-    from netdyn.flows.ingest import ingest_flow
 
     options = _reader_options(option, options_file)
     _check_reader(source, path, options)
+    from netdyn.flows.engine import run_flow
+    from netdyn.flows.ingest import ingest_flow
+
     _writable(db, wait)
     with _running():
-        result = ingest_flow(
+        result = run_flow(
+            ingest_flow,
             source=source,
             path=str(path),
             db=str(db_path(db)),
@@ -177,6 +188,14 @@ def ingest(
             f"{b['n_quarantined']:,}",
         )
     out.print(table)
+    unresolved = sum(b.get("n_unresolved_targets", 0) for b in result["batches"])
+    if unresolved:
+        one = unresolved == 1
+        out.print(
+            f"{unresolved:,} inserted {'reply answers' if one else 'replies answer'} an item "
+            f"that is not in the log: {'its' if one else 'their'} target actor stays unknown "
+            "(ingest the parents' file first)"
+        )
 
 
 @app.command()
@@ -189,6 +208,7 @@ def analyze(
     ] = None,
     analysis: AnalysisOptions = DEFAULT_ANALYSIS,
     n_jobs: NJobsOption = None,
+    dask: DaskOption = None,
     db: DbOption = None,
     reports: ReportsOption = None,
     wait: WaitOption = 10.0,
@@ -210,12 +230,17 @@ def analyze(
     ```
     """
     check_n_jobs(n_jobs, name="--n-jobs")
-    from netdyn.flows.analyze import analyze_flow
+    if dask is not None:
+        check_dask_address(dask)
 
     path = _require_db(db)
     _check_sources(source or [], _writable(db, wait, must_exist=True), path, empty_ok=False)
-    with _running():
-        result = analyze_flow(
+    from netdyn.flows.analyze import analyze_flow
+    from netdyn.flows.engine import run_flow
+
+    with _running(), dask_cluster(dask):
+        result = run_flow(
+            analyze_flow,
             db=str(path),
             sources=source or None,
             reports_dir=str(reports_dir(reports)),
@@ -232,6 +257,7 @@ def compare(
     sources: Annotated[list[str], typer.Argument(help="Source labels; the first is the reference")],
     analysis: AnalysisOptions = DEFAULT_ANALYSIS,
     n_jobs: NJobsOption = None,
+    dask: DaskOption = None,
     reuse: Annotated[
         bool,
         typer.Option(
@@ -264,7 +290,8 @@ def compare(
     ```
     """
     check_n_jobs(n_jobs, name="--n-jobs")
-    from netdyn.flows.compare import compare_flow
+    if dask is not None:
+        check_dask_address(dask)
 
     distinct = list(dict.fromkeys(sources))
     if len(distinct) < 2:
@@ -274,8 +301,12 @@ def compare(
         )
     path = _require_db(db)
     _check_sources(distinct, _writable(db, wait, must_exist=True), path)
-    with _running():
-        result = compare_flow(
+    from netdyn.flows.compare import compare_flow
+    from netdyn.flows.engine import run_flow
+
+    with _running(), dask_cluster(dask):
+        result = run_flow(
+            compare_flow,
             sources=distinct,
             db=str(path),
             reports_dir=str(reports_dir(reports)),

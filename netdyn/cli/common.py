@@ -8,8 +8,8 @@ Conventions:
 * Help is Markdown (``rich_markup_mode="markdown"``); every command shows copy-pasteable
   examples in a code block, each line short enough for an 80-column terminal.
 * Bad input ends with one line ``error: <what is wrong>; <how to fix it>`` on stderr and exit
-  code 2, never a traceback. Arguments are checked before a Prefect flow starts (which
-  costs seconds), so most mistakes fail at once; errors found inside a flow (a file in the
+  code 2, never a traceback. Arguments are checked before a flow starts (which imports
+  the analysis stack), so most mistakes fail at once; errors found inside a flow (a file in the
   wrong format) end the same way, with Prefect's traceback of them suppressed.
 * Long steps draw progress bars on stderr (:mod:`netdyn.core.progress`), only on a terminal and
   not with ``--quiet``; results go to stdout.
@@ -128,6 +128,16 @@ NJobsOption = Annotated[
     typer.Option(
         help="Worker processes for the null models (default: one per core; 1: none, faster "
         "on small data); results do not depend on it",
+        show_default=False,
+        rich_help_panel=ANALYSIS_PANEL,
+    ),
+]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Run the null models, bootstrap resamples and windows on a Dask cluster: a "
+        "scheduler address (`tcp://host:8786`), or `local` for two local workers; results "
+        "do not depend on it",
         show_default=False,
         rich_help_panel=ANALYSIS_PANEL,
     ),
@@ -264,12 +274,26 @@ def _handles_errors(command: F) -> F:
 def _reader_options(pairs: list[str] | None, path: Path | None) -> dict[str, str] | None:
     """Reader options from a TOML file and KEY=VALUE pairs (pairs win).
 
+    The file's ``[options]`` table (or, without one, its top level) holds ``KEY = VALUE``
+    pairs. Nested tables are flattened with dots: ``[files."*_comments.tsv.gz"]`` (beside
+    ``[options]``, or as ``[options.files."..."]``) with ``kind = "=reply"`` becomes the
+    option ``files.*_comments.tsv.gz.kind`` (the ``table`` reader's per-file options).
+
     Raises
     ------
     InvalidInputError
         If a pair has no ``=`` or the file is not TOML of strings.
     """
     import tomllib
+
+    def flat(table: dict, prefix: str = "") -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, value in table.items():
+            if isinstance(value, dict):
+                out.update(flat(value, f"{prefix}{key}."))
+            else:
+                out[f"{prefix}{key}"] = str(value)
+        return out
 
     options: dict[str, str] = {}
     if path is not None:
@@ -282,7 +306,9 @@ def _reader_options(pairs: list[str] | None, path: Path | None) -> dict[str, str
         table = loaded.get("options", loaded)
         if not isinstance(table, dict):
             raise InvalidInputError(f"--options-file {path}: [options] must be a table")
-        options.update({str(k): str(v) for k, v in table.items()})
+        if table is not loaded and isinstance(loaded.get("files"), dict):
+            table = {**table, "files": {**table.get("files", {}), **loaded["files"]}}
+        options.update(flat(table))
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
