@@ -36,8 +36,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -90,12 +92,17 @@ def timed(cmd: list[str], cwd: Path, timeout: float, env: dict | None = None) ->
     report = cwd / f".time-{time.monotonic_ns()}"
     full = ["/usr/bin/time", "-v", "-o", str(report), *cmd]
     started = time.perf_counter()
+    # a session of its own, so a timeout stops the command and its workers, not just `time`
+    proc = subprocess.Popen(
+        full, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True,
+    )  # fmt: skip
     try:
-        done = subprocess.run(
-            full, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
-        )
-        ok, tail = done.returncode == 0, (done.stderr or done.stdout)[-600:]
+        stdout, stderr = proc.communicate(timeout=timeout)
+        ok, tail = proc.returncode == 0, (stderr or stdout)[-600:]
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return Measure(
             time.perf_counter() - started, math.nan, 0, False, f"timed out ({timeout:g} s)"
         )
