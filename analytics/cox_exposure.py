@@ -347,21 +347,52 @@ def _ph_test(
     j = data.hi[ev] - 1
     mean_xbar = np.bincount(terms.tie_time, terms.xbar, minlength=data.times.size) / data.deaths
     schoenfeld = data.x[ev] - mean_xbar[j]
-    t = data.stop[ev]
+    return grambsch_therneau(schoenfeld, data.stop[ev], var_naive, transform)
+
+
+def grambsch_therneau(
+    schoenfeld: np.ndarray, times: np.ndarray, var_naive: float, transform: str
+) -> tuple[float, float]:
+    """Grambsch–Therneau (1994) chi-square (1 df) of the scaled Schoenfeld residuals against
+    ``transform`` (``"rank"``, ``"log"`` or ``"identity"``) of the event times.
+
+    ``schoenfeld`` and ``times`` have one entry per event; ``var_naive`` is the model-based
+    variance of the coefficient. Returns ``(statistic, p_value)``, both ``nan`` when the times
+    do not vary or the variance is not positive. Shared by the per-row fit and the fit from
+    aggregated tables (:mod:`netdyn.analytics.cox_tables`).
+    """
     if transform == "rank":
-        g = stats.rankdata(t)
+        g = stats.rankdata(times)
     elif transform == "log":
-        g = np.log(t)
+        g = np.log(times)
     else:
-        g = t
+        g = times
     g = g - g.mean()
     denom = float(np.sum(g * g))
-    n_events = ev.size
+    n_events = times.size
     if denom == 0 or not var_naive > 0:
         return math.nan, math.nan
     scaled = n_events * var_naive * schoenfeld
     statistic = float(np.sum(g * scaled) ** 2 / (n_events * var_naive * denom))
     return statistic, float(stats.chi2.sf(statistic, 1))
+
+
+def check_cox_options(
+    time_origin: str, ph_time_transform: str, confidence: float, max_exposures: int | None
+) -> None:
+    """Raise :class:`InvalidInputError` for an option of :func:`cox_exposure` out of range."""
+    if time_origin not in ("first_exposure", "contagion_start"):
+        raise InvalidInputError(
+            f"time_origin must be 'first_exposure' or 'contagion_start'; got {time_origin!r}"
+        )
+    if ph_time_transform not in ("rank", "identity", "log"):
+        raise InvalidInputError(
+            f"ph_time_transform must be 'rank', 'identity' or 'log'; got {ph_time_transform!r}"
+        )
+    if not 0.0 < confidence < 1.0:
+        raise InvalidInputError(f"confidence must be in (0, 1); got {confidence}")
+    if max_exposures is not None and max_exposures < 1:
+        raise InvalidInputError(f"max_exposures must be >= 1; got {max_exposures}")
 
 
 def cox_exposure(
@@ -467,18 +498,7 @@ def cox_exposure(
     >>> fit.status, round(fit.hazard_ratio, 9), fit.n_subjects, fit.n_intervals
     ('ok', 1.0, 4, 6)
     """
-    if time_origin not in ("first_exposure", "contagion_start"):
-        raise InvalidInputError(
-            f"time_origin must be 'first_exposure' or 'contagion_start'; got {time_origin!r}"
-        )
-    if ph_time_transform not in ("rank", "identity", "log"):
-        raise InvalidInputError(
-            f"ph_time_transform must be 'rank', 'identity' or 'log'; got {ph_time_transform!r}"
-        )
-    if not 0.0 < confidence < 1.0:
-        raise InvalidInputError(f"confidence must be in (0, 1); got {confidence}")
-    if max_exposures is not None and max_exposures < 1:
-        raise InvalidInputError(f"max_exposures must be >= 1; got {max_exposures}")
+    check_cox_options(time_origin, ph_time_transform, confidence, max_exposures)
     rows = _counting_process(exposures, adoptions, until, time_origin)
     if max_exposures is not None:
         rows = rows.with_columns(pl.col("x").clip(upper_bound=float(max_exposures)))

@@ -45,9 +45,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from netdyn.analytics.cox_exposure import CoxExposureResult
+from netdyn.analytics.cox_exposure import CoxExposureResult, grambsch_therneau
 
 __all__: list[str] = []
 
@@ -415,21 +414,7 @@ def ph_test(
     j = np.repeat(tables.death_key // n_values, tables.death_count)
     schoenfeld = tables.values[np.repeat(tables.death_key % n_values, tables.death_count)]
     schoenfeld = schoenfeld - mean_xbar[j]
-    t = tables.times[j]
-    if transform == "rank":
-        g = stats.rankdata(t)
-    elif transform == "log":
-        g = np.log(t)
-    else:
-        g = t
-    g = g - g.mean()
-    denom = float(np.sum(g * g))
-    n_events = j.size
-    if denom == 0 or not var_naive > 0:
-        return math.nan, math.nan
-    scaled = n_events * var_naive * schoenfeld
-    statistic = float(np.sum(g * scaled) ** 2 / (n_events * var_naive * denom))
-    return statistic, float(stats.chi2.sf(statistic, 1))
+    return grambsch_therneau(schoenfeld, tables.times[j], var_naive, transform)
 
 
 def cox_result(

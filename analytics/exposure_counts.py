@@ -51,7 +51,7 @@ import polars as pl
 from scipy import stats
 
 from netdyn.analytics import cox_tables
-from netdyn.analytics.cox_exposure import CoxExposureResult
+from netdyn.analytics.cox_exposure import CoxExposureResult, check_cox_options
 from netdyn.analytics.exposure import (
     _adoption_times,
     _curve_from_counts,
@@ -454,18 +454,7 @@ def exposure_analysis(
     """
     if max_k is not None and max_k < 1:
         raise InvalidInputError(f"max_k must be >= 1; got {max_k}")
-    if time_origin not in ("first_exposure", "contagion_start"):
-        raise InvalidInputError(
-            f"time_origin must be 'first_exposure' or 'contagion_start'; got {time_origin!r}"
-        )
-    if ph_time_transform not in ("rank", "identity", "log"):
-        raise InvalidInputError(
-            f"ph_time_transform must be 'rank', 'identity' or 'log'; got {ph_time_transform!r}"
-        )
-    if not 0.0 < confidence < 1.0:
-        raise InvalidInputError(f"confidence must be in (0, 1); got {confidence}")
-    if max_exposures is not None and max_exposures < 1:
-        raise InvalidInputError(f"max_exposures must be >= 1; got {max_exposures}")
+    check_cox_options(time_origin, ph_time_transform, confidence, max_exposures)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidInputError(f"chunk_size must be an integer >= 1; got {chunk_size!r}")
     prep = _prepare(adoptions, edges, until)
