@@ -29,6 +29,7 @@ import polars as pl
 from scipy.optimize import minimize_scalar
 
 from netdyn.analytics._arrays import dense_codes
+from netdyn.core import progress
 from netdyn.core.errors import InvalidInputError
 
 __all__ = ["AttachmentKernel", "preferential_attachment_kernel", "DEGREES"]
@@ -171,7 +172,9 @@ def preferential_attachment_kernel(
 
     *Bootstrap*: nodes present at ``t0`` are resampled with replacement, the kernel is
     recomputed and refitted; ``beta_se`` is the standard deviation and ``beta_ci`` the
-    2.5 % and 97.5 % quantiles of the finite replicate betas.
+    2.5 % and 97.5 % quantiles of the finite replicate betas. The resamples are reported to
+    :mod:`netdyn.core.progress` as the task ``"bootstrap of the attachment kernel
+    (in-degree)"`` (total ``n_bootstrap``, advanced at least every 1 %).
 
     References
     ----------
@@ -221,7 +224,12 @@ def preferential_attachment_kernel(
     if n_bootstrap and k_present.size and math.isfinite(beta):
         rng = np.random.default_rng(seed)
         boot = np.full(n_bootstrap, math.nan)
-        for b in range(n_bootstrap):
+        resamples = progress.track(
+            range(n_bootstrap),
+            f"bootstrap of the attachment kernel ({degree}-degree)",
+            every=max(1, n_bootstrap // 100),
+        )
+        for b in resamples:
             pick = rng.integers(0, k_present.size, k_present.size)
             bk, bn, bnew = _classes(k_present[pick], gain_present[pick])
             bks = bk.astype(np.float64)

@@ -166,10 +166,10 @@ def _rewired_edges(
     return _simple_undirected(g.vcount(), _edge_array(g))
 
 
-def _run_chunks(worker: Any, tasks: list[Any], n_jobs: int) -> list[Any]:
+def _run_chunks(worker: Any, tasks: list[Any], n_jobs: int, **progress_kw: Any) -> list[Any]:
     """``[worker(t) for t in tasks]``, spread over ``n_jobs`` processes when > 1."""
     # forked workers, as before (the pieces use numpy and igraph only), or the Dask cluster
-    return map_ordered(worker, tasks, n_jobs=n_jobs, start_method=None)
+    return map_ordered(worker, tasks, n_jobs=n_jobs, start_method=None, **progress_kw)
 
 
 def _chunks(items: Sequence[Any], n_jobs: int) -> list[Sequence[Any]]:
@@ -582,7 +582,12 @@ def borgatti_everett(
     )
     n_max = n_nulls if math.isfinite(rho) else 0
     tasks = [(n, u, v, model, n_starts, swaps, child_seed(root, 1 + i)) for i in range(n_max)]
-    test = sequential_p_value(rho, ordered_map(_null_fit, tasks, n_jobs=n_jobs), n_max=n_max, h=h)
+    test = sequential_p_value(
+        rho,
+        ordered_map(_null_fit, tasks, n_jobs=n_jobs, label=f"core-periphery nulls ({model})"),
+        n_max=n_max,
+        h=h,
+    )
     null_rhos = test.statistics
     k = null_rhos.size
     mean = float(null_rhos.mean()) if k else nan

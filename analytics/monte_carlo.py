@@ -16,7 +16,8 @@ significant results get the full resolution ``1 / (n + 1)``.
   when every test has stopped.
 * :func:`ordered_map` — a worker pool whose results come back in index order, lazily, so a
   test that stops early stops the pool, and the answer does not depend on the number of
-  workers.
+  workers. It reports each ensemble as a :mod:`netdyn.core.progress` task (one unit per
+  null, "stopped early after l of n" when the consumer stops), so a front end can show it.
 * :class:`SequentialPValue` — the p-value with the numbers drawn and the resolution.
 
 References
@@ -40,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from netdyn.core import progress
 from netdyn.core.errors import InvalidInputError
 from netdyn.core.parallel import active_cluster
 
@@ -50,12 +52,15 @@ __all__ = [
     "sequential_p_value",
     "sequential_p_values",
     "ordered_map",
+    "DEFAULT_LABEL",
 ]
 
 #: Directions of :func:`sequential_p_value`: "greater" counts nulls ≥ observed, "less" ≤.
 ALTERNATIVES: tuple[str, ...] = ("greater", "less")
 #: Besag & Clifford's suggested number of extreme nulls before stopping.
 DEFAULT_H: int = 10
+#: The progress description of an :func:`ordered_map` ensemble whose caller names none.
+DEFAULT_LABEL: str = "null models"
 
 
 @dataclass(frozen=True)
@@ -299,6 +304,7 @@ def ordered_map(
     *,
     n_jobs: int = 1,
     in_flight: int | None = None,
+    label: str | None = DEFAULT_LABEL,
 ) -> Iterator[Any]:
     """``worker(task)`` for each task, yielded lazily in task order, on up to ``n_jobs`` processes.
 
@@ -315,6 +321,9 @@ def ordered_map(
     in_flight : int, optional
         Tasks submitted ahead of the one being consumed (default ``2 · n_jobs``): the most
         work wasted when the consumer stops early.
+    label : str or None, default "null models"
+        Description of the :mod:`netdyn.core.progress` task that follows the ensemble, e.g.
+        ``"core-periphery nulls (discrete)"``; None reports nothing.
 
     Yields
     ------
@@ -324,7 +333,7 @@ def ordered_map(
     Raises
     ------
     InvalidInputError
-        If ``n_jobs`` or ``in_flight`` is below 1.
+        If ``n_jobs`` or ``in_flight`` is below 1, or ``label`` is neither a string nor None.
 
     Notes
     -----
@@ -338,14 +347,57 @@ def ordered_map(
     :func:`netdyn.core.parallel.dask_cluster` the tasks go to the Dask workers instead, and
     ``n_jobs`` is ignored; the results and their order are the same.
 
+    *Progress.* When a :mod:`netdyn.core.progress` listener is installed (the command line's
+    bars), the first result asked for starts a task ``label`` with total ``len(tasks)``; it
+    advances by one as each result reaches this process (listeners do not cross into worker
+    processes, so the parent reports), and finishes when the last result is consumed. A
+    consumer that closes the generator after ``l < len(tasks)`` results (a sequential test
+    that stopped) ends it as ``"<label>: stopped early after l of n"`` with total ``l``,
+    not as a failure; an exception from a worker ends it with ``ok=False``. No task is made
+    for an empty ``tasks`` or a generator that is never started. Reporting draws no random
+    numbers and changes no result.
+
     Examples
     --------
     >>> list(ordered_map(abs, [-2, 3, -1]))
     [2, 3, 1]
+    >>> seen = []
+    >>> with progress.listen(seen.append):
+    ...     stream = ordered_map(abs, [-2, 3, -1], label="absolute values")
+    ...     first = next(stream)
+    ...     stream.close()
+    >>> [(e.action, e.completed, e.total) for e in seen]
+    [('start', 0.0, 3.0), ('advance', 1.0, 3.0), ('update', 1.0, 1.0), ('finish', 1.0, 1.0)]
+    >>> seen[-1].description
+    'absolute values: stopped early after 1 of 3'
     """
     n_jobs = _check_int("n_jobs", n_jobs, 1)
     ahead = _check_int("in_flight", in_flight, 1) if in_flight is not None else 2 * n_jobs
-    return _ordered(worker, tasks, n_jobs, ahead)
+    if label is not None and not isinstance(label, str):
+        raise InvalidInputError(f"label must be a string or None; got {label!r}")
+    if label is None:
+        return _ordered(worker, tasks, n_jobs, ahead)
+    return _reported(_ordered(worker, tasks, n_jobs, ahead), len(tasks), label)
+
+
+def _reported(results: Iterator[Any], n: int, label: str) -> Iterator[Any]:
+    """``results`` unchanged, reported as the progress task ``label`` of ``n`` units."""
+    if n == 0:
+        return
+    with progress.task(label, total=n) as bar:
+        try:
+            for result in results:
+                bar.advance()
+                yield result
+        except GeneratorExit:  # the consumer stopped: a sequential test, not a failure
+            done = int(bar.completed)
+            if done < n:
+                bar.update(description=f"{label}: stopped early after {done} of {n}", total=done)
+            return
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()  # cancels the tasks not yet started
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}

@@ -144,7 +144,16 @@ def rich_club(
         root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         seeds = root.spawn(n_rand)
         tasks = [(n, u, v, swaps, n_rich, list(part)) for part in _chunks(seeds, n_jobs)]
-        rand = np.concatenate(_run_chunks(_rich_club_chunk, tasks, n_jobs), axis=0)
+        rand = np.concatenate(
+            _run_chunks(
+                _rich_club_chunk,
+                tasks,
+                n_jobs,
+                label="rich-club randomisations",
+                units=[len(t[-1]) for t in tasks],
+            ),
+            axis=0,
+        )
         mean = rand.mean(axis=0)
         sd = rand.std(axis=0, ddof=1) if n_rand > 1 else np.full(n_rich.size, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):

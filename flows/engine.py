@@ -46,6 +46,7 @@ from typing import Any, Literal
 
 from netdyn.core import progress, timing
 from netdyn.core.errors import EventLogError, InvalidInputError, NetDynError
+from netdyn.core.faults import failpoint
 
 __all__ = [
     "ORCHESTRATION_ENV",
@@ -244,8 +245,17 @@ def step(obj: Any, /, *args: Any, **kwargs: Any) -> Any:
     ------
     Exception
         Whatever the step raises once its retries (if any) are used up.
+
+    Notes
+    -----
+    Either way the step is measured (:func:`netdyn.core.timing.measure`): inside a recorded
+    run (:func:`netdyn.store.runs.recorded_run`) its ``run_steps`` row is written as soon as
+    it ends, after its task has closed its own database connection, so a run killed in a
+    later step keeps it. With ``NETDYN_FAILPOINT=step-<name>`` (:mod:`netdyn.core.faults`)
+    the process kills itself as step ``<name>`` starts, for crash tests.
     """
     with timing.measure(_name(obj)):
+        failpoint(f"step-{_name(obj)}")  # crash tests: SIGKILL as the step starts
         if in_flow_run():
             return obj(*args, **kwargs)
         started = time.perf_counter()

@@ -443,30 +443,62 @@ class _CliLogFilter(logging.Filter):
 
 
 class _RichListener:
-    """Draws :mod:`netdyn.core.progress` events as ``rich`` progress bars."""
+    """Draws :mod:`netdyn.core.progress` events as ``rich`` progress bars, removed when done;
+    a task that ends with a smaller total than it began with (a sequential test that stopped
+    early) leaves its last description as a line above the bars."""
 
     def __init__(self, bars: Any) -> None:
         self._bars = bars
-        self._ids: dict[int, Any] = {}
+        self._ids: dict[int, tuple[Any, float | None]] = {}  # rich's id, the total at start
 
     def __call__(self, event: progress.ProgressEvent) -> None:
         bars = self._bars
         if event.action == "note":
             bars.console.print(f"  {escape(event.description)}", highlight=False)
         elif event.action == "start":
-            self._ids[event.task_id] = bars.add_task(
+            shown = bars.add_task(
                 escape(event.description), total=event.total, completed=event.completed
             )
+            self._ids[event.task_id] = (shown, event.total)
         elif event.task_id in self._ids:
+            shown, started = self._ids[event.task_id]
             if event.action == "finish":
-                bars.remove_task(self._ids.pop(event.task_id))
+                bars.remove_task(self._ids.pop(event.task_id)[0])
+                if started is not None and event.total is not None and event.total < started:
+                    bars.console.print(f"  {escape(event.description)}", highlight=False)
             else:
                 bars.update(
-                    self._ids[event.task_id],
+                    shown,
                     description=escape(event.description),
                     total=event.total,
                     completed=event.completed,
                 )
+
+
+def _progress_bars(target: Console) -> Any:
+    """Bars that say what, how far, how long so far, how fast and how long still
+    (:func:`netdyn.core.progress.pace`); one line each on 80 columns (descriptions cut)."""
+    import rich.progress as rp
+    from rich.table import Column
+    from rich.text import Text
+
+    class PaceColumn(rp.ProgressColumn):
+        def render(self, task: Any) -> Text:
+            left = None if task.finished else task.time_remaining
+            return Text(progress.pace(task.elapsed, task.speed, left), "progress.elapsed")
+
+    return rp.Progress(
+        rp.SpinnerColumn(),
+        rp.TextColumn(
+            "{task.description}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")
+        ),
+        rp.BarColumn(bar_width=16),
+        rp.MofNCompleteColumn(table_column=Column(no_wrap=True)),
+        PaceColumn(table_column=Column(no_wrap=True)),
+        console=target,
+        transient=True,
+        expand=True,  # the description takes what the other columns leave
+    )
 
 
 def _prefect_console_handlers() -> list[logging.Handler]:
@@ -500,24 +532,7 @@ def _running(*, flows: bool = True) -> Iterator[None]:
             for handler in handlers:
                 handler.setLevel(max(handler.level, logging.WARNING))
         if show:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            bars = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            )
+            bars = _progress_bars(console)
             stack.enter_context(bars)
             # Prefect's console handler holds the real stderr: route it through the live
             # display's proxy so that its lines print above the bars instead of over them

@@ -14,7 +14,10 @@ arguments that carries its own seed, so its answer does not depend on where it r
   whatever ``n_jobs`` says.
 
 Results come back in input order in all three cases, so a run's stored numbers are identical
-wherever its pieces ran (``tests/test_parallel.py``).
+wherever its pieces ran (``tests/test_parallel.py``). As each result reaches this process,
+:func:`map_ordered` advances a :mod:`netdyn.core.progress` task (here, not in the workers,
+which do not see the caller's listener), so the command line can show how far a null ensemble
+or a bootstrap has got.
 
 References
 ----------
@@ -32,12 +35,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from netdyn.core import progress
 from netdyn.core.errors import InvalidInputError
 
 __all__ = ["map_ordered", "dask_cluster", "active_cluster", "check_dask_address", "worker_count"]
@@ -165,6 +169,8 @@ def map_ordered(
     *,
     n_jobs: int | None = 1,
     start_method: str | None = "spawn",
+    label: str | None = "null models",
+    units: Sequence[float] | None = None,
 ) -> list[R]:
     """``[fn(x) for x in items]``, here, in worker processes or on the Dask cluster.
 
@@ -181,6 +187,13 @@ def map_ordered(
         How worker processes start (:func:`multiprocessing.get_context`): ``"spawn"`` is safe
         beside the threads of polars, DuckDB and igraph; None takes the platform's default
         (``fork`` on Linux: faster to start, for pieces that use numpy alone).
+    label : str or None, default "null models"
+        Description of the :mod:`netdyn.core.progress` task that follows the work, e.g.
+        ``"rich-club randomisations"``; None reports nothing.
+    units : sequence of float, optional
+        What each item counts for in the progress total, one number ≥ 0 per item: the
+        resamples or nulls of a chunk, so that the bar counts those rather than chunks.
+        Default: one unit per item.
 
     Returns
     -------
@@ -190,15 +203,58 @@ def map_ordered(
     Raises
     ------
     InvalidInputError
-        If ``n_jobs`` is not None, -1 or a positive integer; and whatever ``fn`` raises.
+        If ``n_jobs`` is not None, -1 or a positive integer; if ``units`` does not hold one
+        number ≥ 0 per item; and whatever ``fn`` raises.
+
+    Notes
+    -----
+    *Progress.* With a :mod:`netdyn.core.progress` listener installed, the call is one task
+    ``label`` with total ``sum(units)``; it advances by the item's units as each result
+    arrives here, in order, and finishes when the last one has (``ok=False`` if ``fn``
+    raised). No task is made for no items. Reporting draws no random numbers and does not
+    change the results.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with progress.listen(seen.append):
+    ...     roots = map_ordered(abs, [-4, 9], label="absolute values", units=[10, 5])
+    >>> roots
+    [4, 9]
+    >>> [(e.action, e.completed) for e in seen]
+    [('start', 0.0), ('advance', 10.0), ('advance', 15.0), ('finish', 15.0)]
     """
     pieces = list(items)
     workers = worker_count(n_jobs)
+    weights = _units(units, len(pieces))
+    if label is not None and not isinstance(label, str):
+        raise InvalidInputError(f"label must be a string or None; got {label!r}")
     executor, owned = _executor(workers, len(pieces), start_method)
-    if executor is None:
-        return [fn(x) for x in pieces]
     try:
-        return list(executor.map(fn, pieces))
+        results = (fn(x) for x in pieces) if executor is None else executor.map(fn, pieces)
+        if label is None or not pieces:
+            return list(results)
+        out: list[R] = []
+        with progress.task(label, total=sum(weights)) as bar:
+            for result, weight in zip(results, weights, strict=True):
+                out.append(result)
+                bar.advance(weight)
+        return out
     finally:
         if owned:
             executor.shutdown()
+
+
+def _units(units: Sequence[float] | None, n: int) -> list[float]:
+    """Each item's progress units (default 1 each), checked."""
+    if units is None:
+        return [1.0] * n
+    try:
+        weights = [float(u) for u in units]
+    except (TypeError, ValueError):
+        weights = [-1.0]
+    if len(weights) != n or not all(w >= 0 for w in weights):
+        raise InvalidInputError(
+            f"units must hold one number >= 0 per item ({n}); got {list(units)!r}"
+        )
+    return weights

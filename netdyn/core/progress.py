@@ -60,6 +60,7 @@ __all__ = [
     "task",
     "track",
     "note",
+    "pace",
     "flow_steps",
 ]
 
@@ -347,6 +348,51 @@ def note(message: str) -> None:
     listener = _listener.get()
     if listener is not None:
         _emit(listener, ProgressEvent("note", 0, message))
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss``, or ``h:mm:ss`` from an hour on."""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def pace(elapsed: float | None, speed: float | None, remaining: float | None) -> str:
+    """A task's time so far, its rate and the time it still needs, as far as they are known.
+
+    A front end's text for the right of a progress bar.
+
+    Parameters
+    ----------
+    elapsed : float or None
+        Seconds since the task started.
+    speed : float or None
+        Units per second (None or 0: not known yet). Shown as ``"40/s"``, or as seconds per
+        unit (``"2.5 s each"``) when a unit takes longer than a second, as a null model does.
+    remaining : float or None
+        Seconds still needed (None: unknown, e.g. no total, or the task has finished).
+
+    Returns
+    -------
+    str
+        E.g. ``"0:41 2.5 s each, 1:40 left"``; ``""`` when nothing is known.
+
+    Examples
+    --------
+    >>> pace(41.0, 0.4, 100.0), pace(3.0, 40.0, None), pace(4000.0, 1.25, None)
+    ('0:41 2.5 s each, 1:40 left', '0:03 40/s', '1:06:40 1.2/s')
+    >>> pace(None, None, None)
+    ''
+    """
+    parts = [] if elapsed is None else [_clock(elapsed)]
+    if speed is not None and speed >= 10:
+        parts.append(f"{speed:,.0f}/s")
+    elif speed is not None and speed >= 1:
+        parts.append(f"{speed:.1f}/s")
+    elif speed is not None and speed > 0:
+        parts.append(f"{1 / speed:.1f} s each")
+    text = " ".join(parts)
+    return text if remaining is None else f"{text}, {_clock(remaining)} left"
 
 
 # ------------------------------------------------------------------- Prefect run logs

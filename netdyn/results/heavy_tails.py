@@ -133,7 +133,8 @@ def write_powerlaw_fits(
     Parameters
     ----------
     n_resamples : int
-        Bootstrap resamples per quantity (0 skips the goodness-of-fit test).
+        Bootstrap resamples per quantity (0 skips the goodness-of-fit test). Each quantity's
+        bootstrap is reported to :mod:`netdyn.core.progress` as ``"bootstrap of <name>"``.
     seed : int
         Seed of the bootstrap; each quantity gets its own stream, so results are reproducible.
     n_jobs : int, optional
@@ -161,6 +162,7 @@ def write_powerlaw_fits(
                     n_resamples=n_resamples,
                     seed=seed * 1_000 + index,  # one reproducible stream per quantity
                     n_jobs=n_jobs,
+                    quantity=name,  # progress: "bootstrap of cascade_size"
                 )
             comparisons = compare_alternatives(values, fit)
         rows.append(

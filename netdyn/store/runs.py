@@ -7,8 +7,10 @@ ended. Result tables carry its ``run_id``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
 import os
 import platform
 import secrets
@@ -23,6 +25,7 @@ from typing import Any
 import duckdb
 
 from netdyn.core import timing
+from netdyn.core.errors import NetDynError
 
 __all__ = [
     "new_run_id",
@@ -35,6 +38,12 @@ __all__ = [
     "data_fingerprint",
     "package_versions",
 ]
+
+log = logging.getLogger(__name__)
+
+#: Seconds a step's row waits for another process's lock on the database before it is left
+#: to the run's final write.
+STEP_WRITE_WAIT_SECONDS = 2.0
 
 _PACKAGES = ("netdyn", "duckdb", "polars", "python-igraph", "numpy", "scipy", "prefect", "networkx")
 
@@ -209,18 +218,44 @@ def finish_run(
     )
 
 
+_INSERT_STEP = "insert or replace into run_steps values (?, ?, ?, ?, ?, ?, ?)"
+
+
+def _step_row(run_id: str, s: timing.StepTime) -> list[Any]:
+    return [run_id, s.position, s.step, s.seconds, s.cpu_seconds, s.peak_rss_bytes, s.ok]
+
+
 def _store_steps(
     con: duckdb.DuckDBPyConnection, run_id: str, steps: Sequence[timing.StepTime]
 ) -> None:
-    """The run's ``run_steps`` rows (one per measured step)."""
+    """The run's ``run_steps`` rows (one per measured step; a row already written is replaced
+    by the same values, never duplicated: the key is ``(run_id, position)``)."""
     if steps:
-        con.executemany(
-            "insert or replace into run_steps values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                [run_id, s.position, s.step, s.seconds, s.cpu_seconds, s.peak_rss_bytes, s.ok]
-                for s in steps
-            ],
+        con.executemany(_INSERT_STEP, [_step_row(run_id, s) for s in steps])
+
+
+def _store_step_now(db: str, run_id: str, measured: timing.StepTime) -> None:
+    """Write one step's row as soon as the step ends, on a connection of its own.
+
+    The step's tasks have closed their connections by then (they open and close their own,
+    one at a time), so this does not meet DuckDB's one-writer lock from inside the process. The
+    insert is one statement, so it commits whole or not at all. If another process holds the
+    file for longer than :data:`STEP_WRITE_WAIT_SECONDS` the row is left to the run's final
+    write, with a warning: recording a step's cost never fails the run.
+    """
+    from netdyn.store.db import connect
+
+    try:
+        con = connect(db, migrate_schema=False, wait_seconds=STEP_WRITE_WAIT_SECONDS)
+    except NetDynError as e:
+        log.warning(
+            "run %s: step %s recorded at the end of the run only (%s)", run_id, measured.step, e
         )
+        return
+    try:
+        con.execute(_INSERT_STEP, _step_row(run_id, measured))
+    finally:
+        con.close()
 
 
 @dataclass
@@ -255,8 +290,13 @@ def recorded_run(
     end (for runs that append events, like ingest and simulate).
 
     The steps the block measures (:func:`netdyn.core.timing.measure`, which every
-    :func:`netdyn.flows.engine.step` does) are stored in ``run_steps`` when the run ends,
-    completed or failed.
+    :func:`netdyn.flows.engine.step` does) are written to ``run_steps`` one by one as each
+    ends, on a short-lived connection of their own, so a run killed later (a timeout's
+    ``kill -9``) keeps the rows of every step that finished before; a step that fails writes
+    its row too (``is_ok`` false). When the run ends, completed or failed, every row is
+    written again in the transaction that marks the run, replacing the same key
+    ``(run_id, position)``: one row per step, and a row that could not be written at once
+    (the file locked by another process) is written then.
 
     Raises
     ------
@@ -275,37 +315,63 @@ def recorded_run(
         con.close()
     run = RecordedRun(run_id, watermark, sources=list(sources))
     try:
-        with timing.collect() as steps:
+        with timing.collect(on_step=functools.partial(_store_step_now, db, run_id)) as steps:
             yield run
     except BaseException as e:
-        con = connect(db)
-        try:
-            _store_steps(con, run_id, steps)
-            finish_run(
-                con,
-                run_id,
-                status="failed",
-                error=str(e) or type(e).__name__,
-                sources=run.sources if sources_grow else None,
-            )
-        finally:
-            con.close()
-        raise
-    con = connect(db)
-    try:
-        _store_steps(con, run_id, steps)
-        if run.parameters_update:
-            merged = {**parameters, **run.parameters_update}
-            con.execute(
-                "update runs set parameters = ? where run_id = ?",
-                [json.dumps(merged, default=str, sort_keys=True), run_id],
-            )
-        finish_run(
-            con,
-            run_id,
-            status="completed",
-            report_path=run.report_path,
+        _end_run(
+            db,
+            run,
+            steps,
+            status="failed",
+            error=str(e) or type(e).__name__,
             sources=run.sources if sources_grow else None,
         )
+        raise
+    merged = {**parameters, **run.parameters_update} if run.parameters_update else None
+    _end_run(
+        db,
+        run,
+        steps,
+        status="completed",
+        parameters=merged,
+        sources=run.sources if sources_grow else None,
+    )
+
+
+def _end_run(
+    db: str,
+    run: RecordedRun,
+    steps: Sequence[timing.StepTime],
+    *,
+    status: str,
+    error: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    sources: Sequence[str] | None = None,
+) -> None:
+    """The run's step rows, merged parameters and end state, in one transaction."""
+    from netdyn.store.db import connect
+
+    con = connect(db)
+    try:
+        con.execute("begin transaction")
+        try:
+            _store_steps(con, run.run_id, steps)
+            if parameters is not None:
+                con.execute(
+                    "update runs set parameters = ? where run_id = ?",
+                    [json.dumps(parameters, default=str, sort_keys=True), run.run_id],
+                )
+            finish_run(
+                con,
+                run.run_id,
+                status=status,
+                error=error,
+                report_path=run.report_path if status == "completed" else None,
+                sources=sources,
+            )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
     finally:
         con.close()

@@ -1,6 +1,6 @@
 -- 012_run_steps: what each step of a run cost (netdyn.core.timing, netdyn.store.runs.recorded_run).
 -- run_steps: one row per run and step, in the order they ran; key (run_id, position).
--- Written when the run ends, completed or failed. cpu_seconds counts this process and the
+-- Written as each step ends and again when the run ends (netdyn.store.runs). cpu_seconds counts this process and the
 -- worker processes that ended during the step; peak_rss_bytes is a high-water mark (the
 -- process's peak so far), so the step that raised it is the first whose value jumps.
 create table if not exists run_steps (
