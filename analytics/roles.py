@@ -16,6 +16,11 @@ gives a silhouette of 0.88 ± 0.01 against 0.91 observed". The one-sided p-value
 comparison is a sequential Monte-Carlo test (Besag & Clifford 1991): nulls are drawn until
 ``h`` of them cluster as clearly as the observed graph, or the maximum is reached.
 
+For very large graphs the clustering models can be fitted on a seeded random sample of
+``fit_size`` actors and every actor then assigned by the fitted model (the sample-then-assign
+strategy of CLARA, Kaufman & Rousseeuw 1990, and of model-based clustering of large data
+sets, Fraley, Raftery & Wehrens 2005). By default every actor is used.
+
 * :func:`structural_roles` — k-means and Gaussian-mixture roles, k chosen by silhouette.
 * :func:`degree_preserving_null` — one Maslov–Sneppen rewiring of a directed graph that keeps
   every actor's in- and out-degree.
@@ -36,6 +41,12 @@ References
    networks. *Science* 296(5569), 910–913.
 .. [5] Besag, J., & Clifford, P. (1991). Sequential Monte Carlo p-values. *Biometrika*
    78(2), 301–304.
+.. [6] Kaufman, L., & Rousseeuw, P. J. (1990). Clustering large applications (program
+   CLARA). Chapter 3 of *Finding Groups in Data: An Introduction to Cluster Analysis*.
+   Wiley, 126–163.
+.. [7] Fraley, C., Raftery, A. E., & Wehrens, R. (2005). Incremental model-based clustering
+   for large datasets with small clusters. *Journal of Computational and Graphical
+   Statistics* 14(3), 529–546.
 """
 
 from __future__ import annotations
@@ -125,6 +136,10 @@ class RoleClustering:
     centroids : polars.DataFrame
         One row per role: ``role``, ``n_actors`` and the mean of each raw feature over the
         role's actors, in original units (``in_degree`` … ``betweenness``).
+    n_fit_actors : int
+        Number of actors the clustering models were fitted on: every actor, or the seeded
+        random sample of ``fit_size`` of them (:func:`structural_roles`), after which every
+        actor was assigned by the fitted model.
     """
 
     method: str
@@ -134,11 +149,24 @@ class RoleClustering:
     labels: pl.DataFrame
     sizes: pl.DataFrame
     centroids: pl.DataFrame
+    n_fit_actors: int
+
+    def describe_fit(self) -> str:
+        """One phrase for a report: on how many actors the models were fitted, and how."""
+        n = self.labels.height
+        if self.n_fit_actors >= n:
+            return f"clusters fitted on all {n:,} actors"
+        rule = "nearest cluster centre" if self.method == "kmeans" else "most probable component"
+        return (
+            f"clusters fitted on a random sample of {self.n_fit_actors:,} of {n:,} actors, "
+            f"every actor then assigned to its {rule}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python summary: method, chosen k, silhouette per k, role sizes and centroids."""
         return {
             "method": self.method,
+            "n_fit_actors": self.n_fit_actors,
             "chosen_k": self.chosen_k,
             "silhouette": self.silhouette,
             "silhouette_by_k": dict(
@@ -152,14 +180,24 @@ class RoleClustering:
         }
 
 
-def _fit_labels(method: str, x: np.ndarray, k: int, seed: int) -> np.ndarray:
+def _fit_labels(
+    method: str, x: np.ndarray, k: int, seed: int, fit_rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Labels of every row of ``x``; the model is fitted on ``x[fit_rows]`` if given."""
+    model: KMeans | GaussianMixture
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if method == "kmeans":
             model = KMeans(n_clusters=k, n_init=KMEANS_N_INIT, random_state=seed)
-            return model.fit_predict(x)
-        model = GaussianMixture(n_components=k, covariance_type="full", random_state=seed)
-        return model.fit(x).predict(x)
+            if fit_rows is None:
+                return model.fit_predict(x)
+        else:
+            model = GaussianMixture(n_components=k, covariance_type="full", random_state=seed)
+            if fit_rows is None:
+                return model.fit(x).predict(x)
+        # fitted on the sample, then every actor assigned: nearest centre / most probable
+        # component (CLARA, Kaufman & Rousseeuw 1990; Fraley, Raftery & Wehrens 2005)
+        return model.fit(x[fit_rows]).predict(x)
 
 
 def _canonical_labels(labels: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -186,12 +224,16 @@ def _cluster_one(
     ks: Sequence[int],
     subsample: np.ndarray | None,
     ss: np.random.SeedSequence,
+    fit_rows: np.ndarray | None = None,
 ) -> tuple[int, float, list[float], np.ndarray]:
-    """Best k, its silhouette, silhouette per k and the canonical labels of the best k."""
+    """Best k, its silhouette, silhouette per k and the canonical labels of the best k.
+
+    The models are fitted on ``x[fit_rows]`` (every row if ``None``) and label every row.
+    """
     best_k, best_s, best_labels = 1, math.nan, np.zeros(x.shape[0], dtype=np.int64)
     scores: list[float] = []
     for k, child in zip(ks, child_seeds(ss, len(ks)), strict=True):
-        labels = _fit_labels(method, x, k, int_seed(child))
+        labels = _fit_labels(method, x, k, int_seed(child), fit_rows)
         s = math.nan if np.unique(labels).size < k else _silhouette(x, labels, subsample)
         scores.append(s)
         if not math.isnan(s) and (math.isnan(best_s) or s > best_s):
@@ -214,6 +256,18 @@ def _check_cluster_args(
             f"methods must be a non-empty subset of {sorted(METHODS)}; got {chosen}"
         )
     return ks, chosen, _check_positive_int(sample_size, "sample_size", minimum=2)
+
+
+def _check_fit_size(fit_size: Any, ks: list[int]) -> int | None:
+    """``None`` or an integer large enough to fit the largest k (``ks`` is sorted)."""
+    if fit_size is None:
+        return None
+    return _check_positive_int(fit_size, "fit_size (or None to fit on every actor)", ks[-1] + 1)
+
+
+def _n_fit(n: int, fit_size: int | None) -> int:
+    """Number of actors the models are fitted on, out of ``n``."""
+    return n if fit_size is None else min(n, fit_size)
 
 
 def _z_matrix(features: pl.DataFrame) -> np.ndarray:
@@ -239,6 +293,7 @@ def _clusterings(
     methods: list[str],
     sample_size: int,
     ss: np.random.SeedSequence,
+    fit_size: int | None = None,
 ) -> dict[str, tuple[int, float, list[float], np.ndarray]]:
     x = _z_matrix(features)
     n = x.shape[0]
@@ -255,10 +310,21 @@ def _clusterings(
         if n > sample_size
         else None
     )
+    # the fit sample: one per graph, shared by every method and k, from a grandchild of the
+    # subsample's seed (so the existing seeds, and the results without it, are unchanged)
+    fit_rows = (
+        np.sort(
+            np.random.default_rng(child_seed(sub_ss, 0)).choice(n, size=fit_size, replace=False)
+        )
+        if fit_size is not None and n > fit_size
+        else None
+    )
     out = {}
     with threadpool_limits(limits=1):
         for method, child in zip(methods, method_ss, strict=True):
-            best_k, best_s, scores, labels = _cluster_one(x, method, usable, subsample, child)
+            best_k, best_s, scores, labels = _cluster_one(
+                x, method, usable, subsample, child, fit_rows
+            )
             scores += [math.nan] * (len(ks) - len(usable))
             out[method] = (best_k, best_s, scores, labels)
     return out
@@ -270,6 +336,7 @@ def structural_roles(
     k_range: Iterable[int] = range(2, 11),
     methods: Iterable[str] = ("kmeans", "gmm"),
     sample_size: int = 5_000,
+    fit_size: int | None = None,
     seed: int | np.random.SeedSequence | None = None,
 ) -> dict[str, RoleClustering]:
     """Cluster actors into structural roles; choose the number of roles by silhouette.
@@ -289,14 +356,22 @@ def structural_roles(
     sample_size : int, default 5000
         The silhouette is computed on a seeded uniform subsample of this many actors when
         there are more (the same subsample for every method and k); exactly otherwise.
+    fit_size : int or None, default None
+        With more actors than this, every model (each method and k) is fitted on one seeded
+        uniform random sample of ``fit_size`` actors, and every actor is then labelled by
+        the fitted model: its nearest k-means centre, or its most probable mixture
+        component. ``None`` (or ``fit_size`` ≥ the number of actors) fits on every actor.
+        Must be ≥ the largest k + 1. An approximation for very large graphs; see Notes.
     seed : int, numpy.random.SeedSequence or None
-        Seeds the subsample and every fit (one SeedSequence child per method and k).
+        Seeds the subsample, the fit sample and every fit (one SeedSequence child per method
+        and k).
 
     Returns
     -------
     dict of str to RoleClustering
         One entry per method, in the order given: chosen k, best silhouette, silhouette per
-        k, the role of each actor, role sizes and centroids (see :class:`RoleClustering`).
+        k, the role of each actor, role sizes, centroids and the number of actors fitted on
+        (``n_fit_actors``; see :class:`RoleClustering`).
 
     Raises
     ------
@@ -304,7 +379,8 @@ def structural_roles(
         If ``features`` lacks the columns of
         :func:`netdyn.analytics.role_features.role_features` or holds non-finite values, has
         fewer than 3 actors, no k in ``k_range`` is usable (each must be ≥ 2 and < the number
-        of actors), a method is unknown, or ``sample_size`` < 2.
+        of actors), a method is unknown, ``sample_size`` < 2, or ``fit_size`` is neither
+        ``None`` nor an integer ≥ the largest k + 1.
 
     Notes
     -----
@@ -318,9 +394,28 @@ def structural_roles(
     labels are comparable between methods and runs. The fits run single-threaded, so the
     same seed gives the same roles on any machine load.
 
+    *Fitting on a sample* (``fit_size``): the sample-then-assign strategy for large data
+    sets. CLARA (Kaufman & Rousseeuw 1990) clusters a random sample and assigns every
+    object to its nearest representative, as done here with the k-means centres; Fraley,
+    Raftery & Wehrens (2005) start from a Gaussian mixture fitted to a random sample, which
+    here classifies every actor as is (without their further EM iterations on all the
+    data). The sample is drawn once, without replacement, from a SeedSequence child of
+    ``seed`` and shared by every method and k; labels, canonical order, sizes and centroids
+    then cover every actor, and the silhouette is computed on the ``sample_size`` subsample
+    as without it. Cost per method and k: the fit is O(fit_size · k · iterations) (times
+    d² = 36 per point and component for the full-covariance mixture) instead of
+    O(n · k · iterations), and the assignment O(n · k) (O(n · k · d²) for the mixture), a
+    single pass. The price is sampling error: the centres and components are those of the
+    sample, so a role with few actors in the sample may be missed or merged (the caveat of
+    Fraley, Raftery & Wehrens 2005) — a role holding a share p of the actors has about
+    p · fit_size sample members (20 for p = 0.1 % and fit_size = 20,000) — and when two k
+    have nearly equal silhouettes the chosen k may differ from the fit on every actor. The
+    number of actors fitted on is recorded as :attr:`RoleClustering.n_fit_actors`.
+
     References
     ----------
-    Rousseeuw (1987); Rossi & Ahmed (2015).
+    Rousseeuw (1987); Rossi & Ahmed (2015); Kaufman & Rousseeuw (1990), ch. 3; Fraley,
+    Raftery & Wehrens (2005).
 
     Examples
     --------
@@ -331,7 +426,8 @@ def structural_roles(
     (2, 1.0, [0, 0, 0, 1, 1, 1])
     """
     ks, chosen, sample_size = _check_cluster_args(k_range, methods, sample_size)
-    fits = _clusterings(features, ks, chosen, sample_size, seed_sequence(seed))
+    fit_size = _check_fit_size(fit_size, ks)
+    fits = _clusterings(features, ks, chosen, sample_size, seed_sequence(seed), fit_size)
     out = {}
     n = features.height
     for method, (best_k, best_s, scores, labels) in fits.items():
@@ -357,6 +453,7 @@ def structural_roles(
             labels=labelled.select("actor_id", "role"),
             sizes=sizes,
             centroids=centroids,
+            n_fit_actors=_n_fit(n, fit_size),
         )
     return out
 
@@ -449,7 +546,14 @@ def _null_replicate(
         features = _feature_frame(
             null, betweenness=opts["betweenness"], n_samples=opts["n_samples"], ss=feature_ss
         )
-        fits = _clusterings(features, opts["ks"], opts["methods"], opts["sample_size"], cluster_ss)
+        fits = _clusterings(
+            features,
+            opts["ks"],
+            opts["methods"],
+            opts["sample_size"],
+            cluster_ss,
+            opts["fit_size"],
+        )
     original = _edge_codes(g)
     moved = float(np.mean(~np.isin(original, _edge_codes(null)))) if original.size else math.nan
     return {m: (fit[0], fit[1]) for m, fit in fits.items()}, moved
@@ -477,10 +581,14 @@ class RoleNullBaseline:
         the test could draw), ``stopped_early`` and ``p_value_resolution``
         (``1 / (n_nulls_max + 1)``). ``n_nulls`` and the null statistics count the nulls
         of that method's test; ``nulls`` lists every null drawn (the most of any method).
+    n_fit_actors : int
+        Number of actors each null's clustering models were fitted on (every actor, or the
+        ``fit_size`` sample; the nulls keep the observed vertices).
     """
 
     nulls: pl.DataFrame
     summary: pl.DataFrame
+    n_fit_actors: int
 
     def describe(self, method: str) -> str:
         """One sentence comparing the null with the observed silhouette for ``method``."""
@@ -573,6 +681,7 @@ def role_null_baseline(
     betweenness: str = "auto",
     n_samples: int = 500,
     sample_size: int = 5_000,
+    fit_size: int | None = None,
     swaps_per_edge: float = 10.0,
     observed: Mapping[str, RoleClustering] | None = None,
     h: int = DEFAULT_H,
@@ -593,8 +702,9 @@ def role_null_baseline(
     n_nulls : int, default 20
         The most rewired graphs to draw (the sequential test stops earlier once ``h`` nulls
         have a silhouette at least the observed one, for every method).
-    k_range, methods, sample_size
-        As for :func:`structural_roles`.
+    k_range, methods, sample_size, fit_size
+        As for :func:`structural_roles`; every null is clustered with the same options,
+        ``fit_size`` sample drawn from that null's own seed.
     betweenness, n_samples
         As for :func:`netdyn.analytics.role_features.role_features`.
     swaps_per_edge : float, default 10
@@ -615,8 +725,9 @@ def role_null_baseline(
     Returns
     -------
     RoleNullBaseline
-        ``nulls`` (one row per null and method) and ``summary`` (one row per method:
-        observed against null silhouette, ``null_share``, ``z_score``, ``p_value``).
+        ``nulls`` (one row per null and method), ``summary`` (one row per method:
+        observed against null silhouette, ``null_share``, ``z_score``, ``p_value``) and
+        ``n_fit_actors``.
 
     Raises
     ------
@@ -645,7 +756,9 @@ def role_null_baseline(
     *Cost* per null: a rewiring (``swaps_per_edge · m`` trials), the features (exact
     betweenness O(n m), sampled O(n_samples · m)) and ``len(k_range) × len(methods)``
     clusterings of n actors with a silhouette on at most ``sample_size`` of them
-    (O(sample_size²)).
+    (O(sample_size²)). With ``fit_size`` < n each clustering is fitted on ``fit_size``
+    actors (O(fit_size · k · iterations)) and assigns all n (O(n · k)); see
+    :func:`structural_roles`.
 
     References
     ----------
@@ -660,6 +773,7 @@ def role_null_baseline(
     h = _check_positive_int(h, "h")
     n_samples = _resolve_betweenness(betweenness, n_samples)
     ks, chosen, sample_size = _check_cluster_args(k_range, methods, sample_size)
+    fit_size = _check_fit_size(fit_size, ks)
     if not isinstance(swaps_per_edge, int | float) or not swaps_per_edge > 0:
         raise InvalidInputError(f"swaps_per_edge must be > 0; got {swaps_per_edge!r}")
     if n_jobs is None or n_jobs == -1:
@@ -669,7 +783,7 @@ def role_null_baseline(
     g = _simple_directed(graph)
     if observed is None:
         _, observed = _observed_roles(
-            g, betweenness, n_samples, ks, chosen, sample_size, child_seed(ss, 0)
+            g, betweenness, n_samples, ks, chosen, sample_size, child_seed(ss, 0), fit_size
         )
     missing = [m for m in chosen if m not in observed]
     if missing:
@@ -681,12 +795,13 @@ def role_null_baseline(
         "ks": ks,
         "methods": chosen,
         "sample_size": sample_size,
+        "fit_size": fit_size,
     }
     tasks = [(g, child, opts) for child in child_seeds(child_seed(ss, 1), n_nulls)]
     results: list[tuple[dict[str, tuple[int, float]], float]] = []
 
     def silhouettes() -> Iterator[list[float]]:
-        stream = ordered_map(_null_replicate, tasks, n_jobs=n_jobs)
+        stream = ordered_map(_null_replicate, tasks, n_jobs=n_jobs, label="role silhouette nulls")
         try:
             for result in stream:
                 results.append(result)
@@ -725,7 +840,11 @@ def role_null_baseline(
         m: t if t.n_drawn else _all_drawn(t, len(results))
         for m, t in zip(chosen, tests, strict=True)
     }
-    return RoleNullBaseline(nulls=nulls, summary=_summarise(observed, nulls, chosen, by_method))
+    return RoleNullBaseline(
+        nulls=nulls,
+        summary=_summarise(observed, nulls, chosen, by_method),
+        n_fit_actors=_n_fit(g.vcount(), fit_size),
+    )
 
 
 def _all_drawn(test: SequentialPValue, n: int) -> SequentialPValue:
@@ -752,11 +871,17 @@ def _observed_roles(
     methods: list[str],
     sample_size: int,
     ss: np.random.SeedSequence,
+    fit_size: int | None = None,
 ) -> tuple[pl.DataFrame, dict[str, RoleClustering]]:
     """Features and roles of the observed (simple) graph from seed ``ss``."""
     features = _feature_frame(g, betweenness=betweenness, n_samples=n_samples, ss=child_seed(ss, 0))
     roles = structural_roles(
-        features, k_range=ks, methods=methods, sample_size=sample_size, seed=child_seed(ss, 1)
+        features,
+        k_range=ks,
+        methods=methods,
+        sample_size=sample_size,
+        fit_size=fit_size,
+        seed=child_seed(ss, 1),
     )
     return features, roles
 
@@ -775,18 +900,24 @@ class RoleAnalysis:
         The degree-preserving null (:func:`role_null_baseline`).
     betweenness : str
         ``"exact"`` or ``"sampled"``: how betweenness was computed.
+    fit_size : int or None
+        The ``fit_size`` option: ``None`` when the clusterings were fitted on every actor;
+        the actors actually fitted on are ``roles[method].n_fit_actors`` (observed graph)
+        and ``baseline.n_fit_actors`` (each null).
     """
 
     features: pl.DataFrame
     roles: dict[str, RoleClustering]
     baseline: RoleNullBaseline
     betweenness: str
+    fit_size: int | None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python summary for reports: sizes, roles per method and the null baseline."""
         return {
             "n_actors": self.features.height,
             "betweenness": self.betweenness,
+            "fit_size": self.fit_size,
             "roles": {m: r.to_dict() for m, r in self.roles.items()},
             "null_baseline": self.baseline.to_dict(),
         }
@@ -801,6 +932,7 @@ def roles_with_baseline(
     betweenness: str = "auto",
     n_samples: int = 500,
     sample_size: int = 5_000,
+    fit_size: int | None = None,
     swaps_per_edge: float = 10.0,
     h: int = DEFAULT_H,
     n_jobs: int | None = 1,
@@ -812,8 +944,9 @@ def roles_with_baseline(
     ----------
     graph : igraph.Graph
         Directed interaction graph (:func:`build_interaction_graph`).
-    k_range, methods, sample_size
-        As for :func:`structural_roles`.
+    k_range, methods, sample_size, fit_size
+        As for :func:`structural_roles`; ``fit_size`` applies to the observed graph and to
+        every null alike.
     n_nulls, swaps_per_edge, h, n_jobs
         As for :func:`role_null_baseline`.
     betweenness, n_samples
@@ -825,12 +958,22 @@ def roles_with_baseline(
     Returns
     -------
     RoleAnalysis
-        ``features``, ``roles``, ``baseline``, ``betweenness`` and :meth:`RoleAnalysis.to_dict`.
+        ``features``, ``roles``, ``baseline``, ``betweenness``, ``fit_size`` and
+        :meth:`RoleAnalysis.to_dict`.
 
     Raises
     ------
     InvalidInputError
         As for the three functions it calls.
+
+    Notes
+    -----
+    *Cost*: with ``fit_size`` = None, every clustering (each method and k, on the observed
+    graph and on each null) is fitted on all n actors — the dominant cost at 10⁵–10⁶
+    actors. With ``fit_size`` < n each is fitted on a seeded random sample of ``fit_size``
+    actors (O(fit_size · k · iterations)) and every actor then assigned to its nearest
+    k-means centre or most probable mixture component (O(n · k)); the sampling
+    approximation and its sources are described in :func:`structural_roles`.
 
     Examples
     --------
@@ -842,10 +985,11 @@ def roles_with_baseline(
     _check_graph(graph)
     n_samples = _resolve_betweenness(betweenness, n_samples)
     ks, chosen, sample_size = _check_cluster_args(k_range, methods, sample_size)
+    fit_size = _check_fit_size(fit_size, ks)
     ss = seed_sequence(seed)
     g = _simple_directed(graph)
     features, roles = _observed_roles(
-        g, betweenness, n_samples, ks, chosen, sample_size, child_seed(ss, 0)
+        g, betweenness, n_samples, ks, chosen, sample_size, child_seed(ss, 0), fit_size
     )
     baseline = role_null_baseline(
         g,
@@ -855,6 +999,7 @@ def roles_with_baseline(
         betweenness=betweenness,
         n_samples=n_samples,
         sample_size=sample_size,
+        fit_size=fit_size,
         swaps_per_edge=swaps_per_edge,
         observed=roles,
         h=h,
@@ -869,4 +1014,5 @@ def roles_with_baseline(
         roles=roles,
         baseline=baseline,
         betweenness="exact" if exact else "sampled",
+        fit_size=fit_size,
     )

@@ -205,3 +205,97 @@ def test_the_sequential_test_stops_when_clearly_not_significant_and_jobs_do_not_
     fixed = role_null_baseline(g, n_jobs=1, **(kw | {"h": 31}))
     assert fixed.nulls.head(one.nulls.height).equals(one.nulls)
     assert fixed.summary["n_nulls"][0] == 30 and not fixed.summary["stopped_early"][0]
+
+
+# ------------------------------------------------------------------- fitting on a sample
+
+
+def planted_roles_copies(copies: int) -> tuple[ig.Graph, np.ndarray]:
+    """``copies`` disjoint planted-role graphs (seeds 0, 1, …): 423 actors and 3 roles each."""
+    parts = [planted_roles(seed=s) for s in range(copies)]
+    g = ig.disjoint_union([p for p, _ in parts])
+    g.vs["name"] = [str(i) for i in range(g.vcount())]
+    return g, np.concatenate([truth for _, truth in parts])
+
+
+def test_a_fit_size_of_at_least_n_changes_nothing():
+    g, _ = planted_roles(seed=1)
+    f = role_features(g)
+    kw = {"k_range": range(2, 6), "sample_size": 150, "seed": 2}
+    full = structural_roles(f, **kw)
+    for fit_size in (423, 10_000):
+        same = structural_roles(f, fit_size=fit_size, **kw)
+        for m, r in full.items():
+            s = same[m]
+            assert s.chosen_k == r.chosen_k and s.silhouette == r.silhouette
+            assert s.labels.equals(r.labels) and s.silhouette_by_k.equals(r.silhouette_by_k)
+            assert s.sizes.equals(r.sizes) and s.centroids.equals(r.centroids)
+            assert s.n_fit_actors == r.n_fit_actors == 423
+            assert s.describe_fit() == "clusters fitted on all 423 actors"
+
+
+def test_a_fit_on_a_sample_recovers_the_planted_roles():
+    # 4,230 actors (4,000 periphery, 150 core, 80 hubs); the models see 300 of them, about
+    # 6 hubs and 11 core actors, and still find the three roles of every actor: the ARI with
+    # the planted roles and with the fit on every actor is 1.0 for seeds 2–5 (measured)
+    g, truth = planted_roles_copies(10)
+    f = role_features(g)
+    kw = {"k_range": range(2, 7), "sample_size": 1_000}
+    full = structural_roles(f, seed=2, **kw)
+    for seed in (2, 3):
+        sub = structural_roles(f, fit_size=300, seed=seed, **kw)
+        for m, r in sub.items():
+            assert r.n_fit_actors == 300 and full[m].n_fit_actors == 4_230
+            assert r.chosen_k == full[m].chosen_k == 3, m
+            labels = r.labels["role"].to_numpy()
+            assert adjusted_rand_score(truth, labels) >= 0.99
+            assert adjusted_rand_score(full[m].labels["role"].to_numpy(), labels) >= 0.99
+            assert r.sizes["n_actors"].to_list() == [4_000, 150, 80]  # every actor labelled
+            assert r.silhouette == pytest.approx(full[m].silhouette, abs=0.01)
+            assert r.to_dict()["n_fit_actors"] == 300
+    assert sub["kmeans"].describe_fit() == (
+        "clusters fitted on a random sample of 300 of 4,230 actors, every actor then "
+        "assigned to its nearest cluster centre"
+    )
+    assert sub["gmm"].describe_fit().endswith("its most probable component")
+
+
+def test_a_fit_on_a_sample_is_reproducible_and_independent_of_jobs():
+    g = chung_lu(300, 900, seed=0)
+    f = role_features(g)
+    kw = {"k_range": range(2, 6), "fit_size": 100}
+    a = structural_roles(f, seed=5, **kw)
+    b = structural_roles(f, seed=5, **kw)
+    for m in ("kmeans", "gmm"):
+        assert a[m].labels.equals(b[m].labels) and a[m].silhouette == b[m].silhouette
+    # the models really are fitted on the sample: the fit differs from the fit on all actors
+    full = structural_roles(f, seed=5, k_range=range(2, 6))
+    assert any(not a[m].silhouette_by_k.equals(full[m].silhouette_by_k) for m in a)
+    base = {"n_nulls": 3, "k_range": range(2, 6), "seed": 9}
+    one = role_null_baseline(g, n_jobs=1, fit_size=100, **base)
+    two = role_null_baseline(g, n_jobs=2, fit_size=100, **base)
+    assert one.nulls.equals(two.nulls) and one.summary.equals(two.summary)
+    assert one.n_fit_actors == 100 and one.nulls["silhouette"].is_finite().all()
+    every = role_null_baseline(g, n_jobs=1, **base)
+    assert every.n_fit_actors == 300 and not one.nulls.equals(every.nulls)
+    # the one call passes fit_size to the observed graph and to every null
+    both = roles_with_baseline(g, n_nulls=2, k_range=range(2, 6), fit_size=100, seed=9)
+    assert both.fit_size == 100 and both.to_dict()["fit_size"] == 100
+    assert both.baseline.n_fit_actors == 100
+    assert all(r.n_fit_actors == 100 for r in both.roles.values())
+    assert both.roles["kmeans"].labels.height == 300
+
+
+@pytest.mark.parametrize("fit_size", [0, 5, 10, 2.5, True, "20000"])
+def test_a_bad_fit_size_says_how_to_fix_it(fit_size):
+    g = directed([(0, 1), (1, 2), (2, 0)])
+    f = role_features(g)
+    msg = r"^fit_size \(or None to fit on every actor\) must be an integer >= 11; got "
+    with pytest.raises(InvalidInputError, match=msg):
+        structural_roles(f, fit_size=fit_size)
+    with pytest.raises(InvalidInputError, match=msg):
+        role_null_baseline(g, fit_size=fit_size)
+    with pytest.raises(InvalidInputError, match=msg):
+        roles_with_baseline(g, fit_size=fit_size)
+    with pytest.raises(InvalidInputError, match="must be an integer >= 4"):
+        structural_roles(f, k_range=[2, 3], fit_size=3)
