@@ -121,6 +121,10 @@ class MesoscaleProfile:
         Leiden communities of the observed graph (0 without edges).
     label : str
         One of :data:`LABELS` (see :func:`mesoscale_profile`, Notes).
+    reach_sampled : bool
+        Whether the observed graph's GRC was estimated from sampled targets (it has more
+        strongly connected components than ``reach_max_targets``); its nulls use the same
+        rule.
     """
 
     summary: pl.DataFrame
@@ -129,6 +133,7 @@ class MesoscaleProfile:
     n_edges: int
     n_communities: int
     label: str
+    reach_sampled: bool = False
 
     def z(self, statistic: str) -> float:
         """The z-score of one statistic (``"modularity"``, ``"core_periphery_strength"``,
@@ -171,22 +176,35 @@ def _prepare(graph: ig.Graph, weighted: bool) -> ig.Graph:
     return bare
 
 
+#: Second entropy word of the GRC target sample's seed (derived from the graph's cp seed).
+_REACH_STREAM = 0x52454143
+
+
 def _statistics(
-    graph: ig.Graph, seeds: list[int], cp_strength: CpStrength, weighted: bool
+    graph: ig.Graph,
+    seeds: list[int],
+    cp_strength: CpStrength,
+    weighted: bool,
+    max_targets: int | None = None,
 ) -> tuple[float, float, float, int]:
     partition = modularity_leiden(graph, seed=seeds[0], weights="weight" if weighted else None)
     cp = graph.vcount() >= 2 and graph.ecount() > 0
     cp_value = float(cp_strength(graph, seed=seeds[1])) if cp else float("nan")
-    grc = global_reaching_centrality(graph, weighted=weighted)
+    grc = global_reaching_centrality(
+        graph,
+        weighted=weighted,
+        max_targets=None if weighted else max_targets,
+        seed=np.random.SeedSequence([seeds[1], _REACH_STREAM]),
+    )
     n_communities = int(partition.membership.max()) + 1 if graph.ecount() else 0
     return partition.modularity, cp_value, grc, n_communities
 
 
 def _task(
-    args: tuple[ig.Graph, np.random.SeedSequence, bool, CpStrength, bool, int],
+    args: tuple[ig.Graph, np.random.SeedSequence, bool, CpStrength, bool, int, int | None],
 ) -> tuple[float, float, float, int]:
     """One graph's statistics: the observed graph or one rewired null of it."""
-    graph, sequence, is_null, cp_strength, weighted, swaps_per_edge = args
+    graph, sequence, is_null, cp_strength, weighted, swaps_per_edge, max_targets = args
     rewire_seed, leiden_seed, cp_seed, weight_seed = seed_ints(sequence, 4)
     if is_null:
         graph = graph.copy()
@@ -197,12 +215,12 @@ def _task(
             # rewire drops edge attributes: deal the observed weights out at random
             observed = np.asarray(args[0].es["weight"], dtype=np.float64)
             graph.es["weight"] = np.random.default_rng(weight_seed).permutation(observed).tolist()
-    return _statistics(graph, [leiden_seed, cp_seed], cp_strength, weighted)
+    return _statistics(graph, [leiden_seed, cp_seed], cp_strength, weighted, max_targets)
 
 
 def _run_tasks(tasks: list[tuple], n_jobs: int) -> list[tuple[float, float, float, int]]:
     # spawned workers (Leiden and polars threads), or the Dask cluster of netdyn.core.parallel
-    return map_ordered(_task, tasks, n_jobs=n_jobs)
+    return map_ordered(_task, tasks, n_jobs=n_jobs, label="mesoscale nulls")
 
 
 def _check_common(n_nulls: int, n_jobs: int | None, swaps_per_edge: int, z_threshold: float) -> int:
@@ -253,10 +271,11 @@ def _graph_tasks(
     weighted: bool,
     swaps_per_edge: int,
     n_nulls: int,
+    max_targets: int | None = None,
 ) -> list[tuple]:
     """The tasks of one graph: the observed graph, then its ``n_nulls`` rewired nulls."""
     return [
-        (bare, child, i > 0, cp, weighted, int(swaps_per_edge))
+        (bare, child, i > 0, cp, weighted, int(swaps_per_edge), max_targets)
         for i, child in enumerate(sequence.spawn(n_nulls + 1))
     ]
 
@@ -297,8 +316,8 @@ def _sequential(results: Iterator[tuple], n_nulls: int, stop_h: int | None) -> l
 
 def _group(args: tuple) -> list[tuple]:
     """One group's observed statistics and nulls, computed here (a worker's task)."""
-    bare, sequence, cp, weighted, swaps_per_edge, n_nulls, stop_h = args
-    tasks = _graph_tasks(bare, sequence, cp, weighted, swaps_per_edge, n_nulls)
+    bare, sequence, cp, weighted, swaps_per_edge, n_nulls, stop_h, max_targets = args
+    tasks = _graph_tasks(bare, sequence, cp, weighted, swaps_per_edge, n_nulls, max_targets)
     return _sequential(map(_task, tasks), n_nulls, stop_h)
 
 
@@ -366,7 +385,12 @@ def _summarise(observed: tuple, nulls: list[tuple]) -> tuple[pl.DataFrame, pl.Da
 
 
 def _profile_from(
-    graph: ig.Graph, observed: tuple, nulls: list[tuple], z_threshold: float
+    graph: ig.Graph,
+    observed: tuple,
+    nulls: list[tuple],
+    z_threshold: float,
+    max_targets: int | None = None,
+    weighted: bool = False,
 ) -> MesoscaleProfile:
     summary, null_values = _summarise(observed, nulls)
     z = dict(zip(summary["statistic"], summary["z_score"], strict=True))
@@ -377,7 +401,25 @@ def _profile_from(
         n_edges=graph.ecount(),
         n_communities=int(observed[3]),
         label=_label(z, z_threshold),
+        reach_sampled=_reach_sampled(graph, max_targets, weighted),
     )
+
+
+def _reach_sampled(graph: ig.Graph, max_targets: int | None, weighted: bool) -> bool:
+    """Whether :func:`global_reaching_centrality` samples targets on ``graph``: O(n + m)."""
+    if max_targets is None or weighted or graph.vcount() < 2:
+        return False
+    return len(graph.connected_components(mode="strong")) > max_targets
+
+
+def _check_targets(max_targets: int | None) -> int | None:
+    if max_targets is not None and (
+        isinstance(max_targets, bool) or int(max_targets) != max_targets or max_targets < 1
+    ):
+        raise InvalidInputError(
+            f"reach_max_targets must be a positive integer or None (exact); got {max_targets!r}"
+        )
+    return None if max_targets is None else int(max_targets)
 
 
 def mesoscale_profile(
@@ -389,6 +431,7 @@ def mesoscale_profile(
     swaps_per_edge: int = 10,
     z_threshold: float = 2.0,
     stop_h: int | None = None,
+    reach_max_targets: int | None = None,
     seed: int | None = None,
     n_jobs: int | None = 1,
 ) -> MesoscaleProfile:
@@ -418,6 +461,13 @@ def mesoscale_profile(
         Stop drawing nulls once every statistic is clearly not in excess: at least
         ``stop_h`` nulls (and more than a fifth of those drawn) as large as the observed
         value (see Notes). None (default): always draw ``n_nulls``.
+    reach_max_targets : int, optional
+        Unweighted only: on a graph (observed or null) with more strongly connected
+        components than this, estimate each vertex's reach from this many uniformly
+        sampled targets (:func:`netdyn.analytics.reaching_centrality.local_reaching_centrality`,
+        standard error at most ``0.5 / sqrt(reach_max_targets)`` per vertex; seeded from
+        the graph's own seed). None (default): always exact. ``reach_sampled`` in the
+        result says whether the observed graph was sampled.
     seed : int, optional
         Root seed; the observed graph and null i use the (i + 1)-th child of
         ``SeedSequence(seed)``, so results do not depend on ``n_jobs``.
@@ -497,13 +547,18 @@ def mesoscale_profile(
     """
     workers, cp = _checked(cp_strength, n_nulls, n_jobs, swaps_per_edge, z_threshold)
     stop_h = _check_stop(stop_h)
+    max_targets = _check_targets(reach_max_targets)
     bare = _prepare(graph, weighted)
-    tasks = _graph_tasks(bare, np.random.SeedSequence(seed), cp, weighted, swaps_per_edge, n_nulls)
+    tasks = _graph_tasks(
+        bare, np.random.SeedSequence(seed), cp, weighted, swaps_per_edge, n_nulls, max_targets
+    )
     if stop_h is None:
         results = _run_tasks(tasks, workers)
     else:
-        results = _sequential(ordered_map(_task, tasks, n_jobs=workers), n_nulls, stop_h)
-    return _profile_from(bare, results[0], results[1:], z_threshold)
+        results = _sequential(
+            ordered_map(_task, tasks, n_jobs=workers, label="mesoscale nulls"), n_nulls, stop_h
+        )
+    return _profile_from(bare, results[0], results[1:], z_threshold, max_targets, weighted)
 
 
 def _check_stop(stop_h: int | None) -> int | None:
@@ -592,6 +647,7 @@ def community_profiles(
     swaps_per_edge: int = 10,
     z_threshold: float = 2.0,
     stop_h: int | None = None,
+    reach_max_targets: int | None = None,
     seed: int | None = None,
     n_jobs: int | None = 1,
 ) -> CommunityProfiles:
@@ -616,7 +672,7 @@ def community_profiles(
         ``skipped`` (>= 2; 20 by default).
     kinds : iterable of str
         Event kinds that make an edge actor → target (events input only).
-    cp_strength, n_nulls, weighted, swaps_per_edge, z_threshold, stop_h, n_jobs
+    cp_strength, n_nulls, weighted, swaps_per_edge, z_threshold, stop_h, reach_max_targets, n_jobs
         As in :func:`mesoscale_profile`; all groups' graphs share one pool of workers (with
         ``stop_h``, a worker draws one group's nulls in order).
     seed : int, optional
@@ -632,7 +688,8 @@ def community_profiles(
         ``n_communities`` (Leiden), then for each statistic ``s`` in :data:`STATISTICS`:
         ``s``, ``s_null_mean``, ``s_null_sd``, ``s_z``, ``s_p_value``; ``label``; and
         ``n_nulls`` (null graphs drawn for the group; a statistic's mean, sd and p-value use
-        those of them where it is finite).
+        those of them where it is finite); ``reach_sampled`` (the group's GRC estimated from
+        ``reach_max_targets`` sampled targets).
 
     Raises
     ------
@@ -665,6 +722,7 @@ def community_profiles(
         raise InvalidInputError(f"min_actors must be an integer >= 2; got {min_actors!r}")
     workers, cp = _checked(cp_strength, n_nulls, n_jobs, swaps_per_edge, z_threshold)
     stop_h = _check_stop(stop_h)
+    max_targets = _check_targets(reach_max_targets)
     kinds = frozenset(kinds)
     is_events = "kind" in events.columns
 
@@ -688,19 +746,23 @@ def community_profiles(
             skipped_rows.append(key | sizes)
             continue
         kept.append((key | sizes, bare, len(tasks)))
-        tasks.append((bare, child, cp, weighted, int(swaps_per_edge), n_nulls, stop_h))
+        tasks.append((bare, child, cp, weighted, int(swaps_per_edge), n_nulls, stop_h, max_targets))
     if stop_h is None:
-        flat = _run_tasks([t for task in tasks for t in _graph_tasks(*task[:6])], workers)
+        flat = _run_tasks(
+            [t for task in tasks for t in _graph_tasks(*task[:6], max_targets)], workers
+        )
         per_group = [flat[i * (n_nulls + 1) : (i + 1) * (n_nulls + 1)] for i in range(len(tasks))]
     else:
-        per_group = list(ordered_map(_group, tasks, n_jobs=workers))
+        per_group = list(
+            ordered_map(_group, tasks, n_jobs=workers, label="mesoscale nulls (per community)")
+        )
 
     key_schema = {by: frame.schema[by], "window_start": _WINDOW_TYPE, "window_end": _WINDOW_TYPE}
     size_schema = {"n_events": pl.Int64, "n_actors": pl.Int64, "n_edges": pl.Int64}
     rows = []
     for base, bare, index in kept:
         results = per_group[index]
-        profile = _profile_from(bare, results[0], results[1:], z_threshold)
+        profile = _profile_from(bare, results[0], results[1:], z_threshold, max_targets, weighted)
         row: dict[str, Any] = base | {"n_communities": profile.n_communities}
         for stat in profile.summary.iter_rows(named=True):
             s = stat["statistic"]
@@ -711,14 +773,21 @@ def community_profiles(
                 f"{s}_z": stat["z_score"],
                 f"{s}_p_value": stat["p_value"],
             }
-        rows.append(row | {"label": profile.label, "n_nulls": len(results) - 1})
+        rows.append(
+            row
+            | {
+                "label": profile.label,
+                "n_nulls": len(results) - 1,
+                "reach_sampled": profile.reach_sampled,
+            }
+        )
     stat_schema = {
         f"{s}{suffix}": pl.Float64
         for s in STATISTICS
         for suffix in ("", "_null_mean", "_null_sd", "_z", "_p_value")
     }
     schema = key_schema | size_schema | {"n_communities": pl.Int64} | stat_schema
-    schema |= {"label": pl.String, "n_nulls": pl.Int64}
+    schema |= {"label": pl.String, "n_nulls": pl.Int64, "reach_sampled": pl.Boolean}
     return CommunityProfiles(
         profiles=pl.DataFrame(rows, schema=schema),
         skipped=pl.DataFrame(skipped_rows, schema=key_schema | size_schema),

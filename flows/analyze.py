@@ -204,15 +204,22 @@ def content_task(db: str, run_id: str, options: AnalysisOptions) -> dict:
 
 
 @task(cache_policy=NONE)
-def exposure_task(db: str, run_id: str) -> dict:
-    """Exposure-response and Cox hazard ratio for joining threads and adopting content."""
+def exposure_task(db: str, run_id: str, options: AnalysisOptions = DEFAULT_ANALYSIS) -> dict:
+    """Exposure-response and Cox hazard ratio for joining threads and adopting content, on a
+    sample of contagions above ``options.exposure_max_pairs`` pairs."""
     con = connect(db)
     try:
         contagions = {"reply_thread": thread_adoptions(con, run_id)}
         content = content_adoptions(con, run_id)
         if content.height:
             contagions["content"] = content
-        return write_exposure(con, run_id, contagions)
+        return write_exposure(
+            con,
+            run_id,
+            contagions,
+            max_pairs=options.exposure_pair_limit(),
+            seed=options.seed,
+        )
     finally:
         con.close()
 
@@ -233,6 +240,10 @@ def structure_task(
             rich_club_nulls=options.rich_club_nulls,
             mesoscale_nulls=options.mesoscale_nulls,
             window=options.mesoscale_window_spec(),
+            betweenness_exact_max_actors=options.betweenness_exact_max_actors,
+            betweenness_pivots=options.betweenness_pivots,
+            role_fit_actors=options.role_fit_actors or None,
+            reach_max_targets=options.reach_max_targets or None,
             seed=options.seed,
             n_jobs=n_jobs,
         )
@@ -341,7 +352,7 @@ def analyze_flow(
         fits = step(powerlaw_task, db, run_id, options.n_bootstrap, options.seed)
         step(elites_task, db, run_id, options.n_bootstrap, options.seed)
         window_counts = step(windows_task, db, run_id, options)
-        exposure = step(exposure_task, db, run_id)
+        exposure = step(exposure_task, db, run_id, options)
         structure = step(structure_task, db, run_id, options, n_jobs)
         report = run.report_path = step(report_task, db, run_id, reports_dir)
     logger.info("run %s: %s, %s; report %s", run_id, cascade_counts, actor_counts, report)

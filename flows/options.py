@@ -40,6 +40,11 @@ __all__ = [
 ]
 
 
+#: The smallest role-fit sample other than 0: enough actors for every k the roles try (2..8)
+#: to get clusters of more than a handful of actors.
+MIN_ROLE_FIT_ACTORS = 100
+
+
 def cli_flag(name: str) -> str:
     """The command-line spelling of an option: ``cp_nulls`` -> ``--cp-nulls``.
 
@@ -87,6 +92,28 @@ class AnalysisOptions(BaseModel):
         Degree-preserving nulls per community behind the modular-vs-hierarchical z-scores.
     mesoscale_window : str, default ``"7d"``
         Width of the tumbling windows of the per-window community profiles.
+    exposure_max_pairs : int, default 20000000
+        Most (adoption, out-edge of the adopter) pairs the exposure analysis counts per
+        contagion type; above it, a seeded random sample of whole contagions is analysed
+        (:func:`netdyn.analytics.exposure_counts.exposure_analysis`) and the report says so.
+        0: count every pair (time grows with adoptions times degrees).
+    role_fit_actors : int, default 20000
+        Above this many actors, each role clustering (k-means, GMM, for every k) is fitted
+        on a seeded uniform sample of this many actors and every actor is then assigned by
+        the fitted model (:func:`netdyn.analytics.roles.structural_roles`); the report says
+        so. 0: fit on every actor; otherwise at least :data:`MIN_ROLE_FIT_ACTORS`.
+    betweenness_exact_max_actors : int, default 2000
+        Up to this many actors the betweenness role feature is exact (Brandes 2001,
+        O(n m)); above it, it is estimated from ``betweenness_pivots`` sampled source
+        vertices (Brandes & Pich 2007, O(pivots m)), for the graph and each null.
+    betweenness_pivots : int, default 200
+        Source vertices of the sampled betweenness.
+    reach_max_targets : int, default 4096
+        The mesoscale profiles' global reaching centrality (Mones et al. 2012) costs about
+        k²/8 operations for k strongly connected components; above ``reach_max_targets``
+        components each actor's reach is estimated from this many uniformly sampled target
+        actors (standard error at most ``0.5 / sqrt(reach_max_targets)`` per actor), and the
+        report says so. 0: always exact.
 
     Raises
     ------
@@ -182,6 +209,36 @@ class AnalysisOptions(BaseModel):
         default="7d",
         description="Width of the tumbling windows of the per-window community profiles",
     )
+    exposure_max_pairs: int = Field(
+        default=20_000_000,
+        ge=0,
+        description="Most (adoption, exposed neighbour) pairs the exposure analysis counts; "
+        "above it a seeded random sample of whole contagions is analysed (0: no limit)",
+    )
+    role_fit_actors: int = Field(
+        default=20_000,
+        ge=0,
+        description="Above this many actors the role clusters are fitted on a seeded random "
+        f"sample of this many and every actor is assigned to one (0: fit on all; else at "
+        f"least {MIN_ROLE_FIT_ACTORS})",
+    )
+    betweenness_exact_max_actors: int = Field(
+        default=2_000,
+        ge=0,
+        description="Above this many actors the role feature betweenness is estimated from "
+        "sampled pivots (Brandes & Pich 2007) instead of computed exactly",
+    )
+    betweenness_pivots: int = Field(
+        default=200,
+        ge=1,
+        description="Pivot vertices of the sampled betweenness",
+    )
+    reach_max_targets: int = Field(
+        default=4_096,
+        ge=0,
+        description="Above this many strongly connected components, the mesoscale reaching "
+        "centrality counts reach to this many sampled actors (0: always exact)",
+    )
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -204,6 +261,11 @@ class AnalysisOptions(BaseModel):
             options.window_spec()
             options.mesoscale_window_spec()
             options.content_params()
+            if 0 < options.role_fit_actors < MIN_ROLE_FIT_ACTORS:
+                raise InvalidInputError(
+                    f"--role-fit-actors must be 0 (fit on every actor) or at least "
+                    f"{MIN_ROLE_FIT_ACTORS}; got {options.role_fit_actors}"
+                )
         except InvalidInputError as e:
             raise PydanticCustomError(
                 "analysis_options", "{message}", {"message": str(e)}
@@ -301,8 +363,9 @@ class AnalysisOptions(BaseModel):
         dict
             ``n_bootstrap``, ``seed``, ``window`` (width, step and kind), ``top_k``,
             ``content`` (the content-cascade parameters; the stopwords as their count),
-            ``nulls`` (``core_periphery``, ``roles``, ``rich_club``, ``mesoscale``) and
-            ``mesoscale_window`` (width, step and kind).
+            ``nulls`` (``core_periphery``, ``roles``, ``rich_club``, ``mesoscale``),
+            ``mesoscale_window`` (width, step and kind) and ``approximations`` (the size
+            limits above which a documented approximation is used).
         """
         content = self.content_params()
         return {
@@ -319,7 +382,18 @@ class AnalysisOptions(BaseModel):
                 "mesoscale": self.mesoscale_nulls,
             },
             "mesoscale_window": self.mesoscale_window_spec().to_dict(),
+            "approximations": {
+                "exposure_max_pairs": self.exposure_max_pairs,
+                "role_fit_actors": self.role_fit_actors,
+                "betweenness_exact_max_actors": self.betweenness_exact_max_actors,
+                "betweenness_pivots": self.betweenness_pivots,
+                "reach_max_targets": self.reach_max_targets,
+            },
         }
+
+    def exposure_pair_limit(self) -> int | None:
+        """``exposure_max_pairs`` as the analysis takes it: None for 0 (no limit)."""
+        return self.exposure_max_pairs or None
 
 
 #: The default options (every field at its default), built without validating them: validation

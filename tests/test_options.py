@@ -56,6 +56,11 @@ DOCUMENTED_DEFAULTS = {
     "rich_club_nulls": 20,
     "mesoscale_nulls": 20,
     "mesoscale_window": "7d",
+    "exposure_max_pairs": 20_000_000,
+    "role_fit_actors": 20_000,
+    "betweenness_exact_max_actors": 2_000,
+    "betweenness_pivots": 200,
+    "reach_max_targets": 4_096,
 }
 
 #: A value other than the default for every field, cheap enough for a real analysis.
@@ -72,6 +77,11 @@ NON_DEFAULT = {
     "rich_club_nulls": 3,
     "mesoscale_nulls": 3,
     "mesoscale_window": "3d",
+    "exposure_max_pairs": 5_000,
+    "role_fit_actors": 100,
+    "betweenness_exact_max_actors": 10,
+    "betweenness_pivots": 5,
+    "reach_max_targets": 3,
 }
 
 #: The smallest accepted value of each count.
@@ -85,6 +95,11 @@ MINIMA = {
     "role_nulls": 1,
     "rich_club_nulls": 0,
     "mesoscale_nulls": 2,
+    "exposure_max_pairs": 0,
+    "role_fit_actors": 0,
+    "betweenness_exact_max_actors": 0,
+    "betweenness_pivots": 1,
+    "reach_max_targets": 0,
 }
 
 
@@ -187,6 +202,10 @@ def test_each_minimum_is_accepted_and_the_value_below_refused(name):
         ({"cp_nulls": 1.5}, "--cp-nulls: input should be a valid integer"),
         ({"role_nulls": None}, "--role-nulls: input should be a valid integer; got None"),
         ({"cp_null": 5}, "unknown analysis option 'cp_null'; the options are seed, n_bootstrap"),
+        (
+            {"role_fit_actors": 99},
+            "--role-fit-actors must be 0 (fit on every actor) or at least 100; got 99",
+        ),
     ],
 )
 def test_bad_options_fail_with_one_line_naming_the_option(values, message):
@@ -248,6 +267,7 @@ def test_every_field_changes_what_runs_parameters_record():
         "content",
         "nulls",
         "mesoscale_window",
+        "approximations",
     }
     assert default["nulls"] == {
         "core_periphery": 100,

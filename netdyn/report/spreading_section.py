@@ -209,7 +209,35 @@ def _hazard_verdict(h: dict[str, Any]) -> str:
         text += f". Proportional-hazards check passed (p = {h['ph_p_value']:.2g})"
     if h["static_graph"]:
         text += ". No calendar times: the interaction graph was taken as present from the start"
+    text += _sample_sentence(h)
     return text
+
+
+def _sample_sentence(h: dict[str, Any]) -> str:
+    """What the exposure analysis was estimated on, when it ran on a sample of contagions."""
+    rate = h.get("sample_rate")
+    if rate is None or not is_finite(rate) or rate >= 1.0:
+        return ""
+    limit = h.get("max_pairs")
+    why = (
+        f"counting all {h['n_pairs']:,} (adoption, exposed neighbour) pairs exceeds the limit of "
+        f"{limit:,} (--exposure-max-pairs)"
+        if limit is not None and h.get("n_pairs") is not None
+        else "of the pair limit (--exposure-max-pairs)"
+    )
+    return (
+        f". Approximation: estimated on a seeded random sample of the "
+        f"{h['n_contagions_total']:,} contagions, each kept with probability {_share(rate)} "
+        f"({h['n_contagions']:,} sampled contagions had actors at risk), because {why}"
+    )
+
+
+def _share(rate: float) -> str:
+    """A probability as a percentage with two significant digits (never rounded to 0 or 100)."""
+    text = f"{100 * rate:.2g}"
+    if "e" in text:
+        text = f"{100 * rate:.6f}".rstrip("0").rstrip(".")
+    return f"{text} %"
 
 
 def _response_plot(curves: dict[str, list[dict[str, Any]]]) -> str | None:

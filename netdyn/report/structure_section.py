@@ -22,7 +22,72 @@ import matplotlib.pyplot as plt  # noqa: E402
 from netdyn.report.figures import png
 from netdyn.report.wording import is_finite
 
-__all__ = ["structure_context", "null_test_words"]
+__all__ = ["structure_context", "null_test_words", "role_approximations", "reach_approximation"]
+
+
+def role_approximations(detail: dict[str, Any]) -> str:
+    """The approximations behind a role fit, as a sentence ("" when there were none).
+
+    ``detail`` is the row's ``role_fits.detail``: ``betweenness`` ("exact" or "sampled"),
+    ``betweenness_pivots``, ``n_fit_actors`` and ``n_actors``.
+
+    Examples
+    --------
+    >>> role_approximations({"betweenness": "exact", "n_fit_actors": 50, "n_actors": 50})
+    ''
+    >>> detail = {"betweenness": "sampled", "betweenness_pivots": 200,
+    ...           "n_fit_actors": 20000, "n_actors": 84986}
+    >>> role_approximations(detail)  # doctest: +NORMALIZE_WHITESPACE
+    'Approximations: betweenness estimated from 200 sampled source actors (Brandes & Pich
+    2007) rather than computed exactly; the clusters fitted on a seeded random sample of
+    20,000 of the 84,986 actors, every actor then assigned by the fitted model (its nearest
+    k-means centre, its most probable mixture component)'
+    """
+    parts = []
+    if detail.get("betweenness") == "sampled":
+        pivots = detail.get("betweenness_pivots")
+        parts.append(
+            f"betweenness estimated from {pivots:,} sampled source actors (Brandes & Pich 2007) "
+            "rather than computed exactly"
+            if pivots
+            else "betweenness estimated from sampled source actors (Brandes & Pich 2007)"
+        )
+    n_fit, n = detail.get("n_fit_actors"), detail.get("n_actors")
+    if n_fit is not None and n is not None and n_fit < n:
+        parts.append(
+            f"the clusters fitted on a seeded random sample of {n_fit:,} of the {n:,} actors, "
+            "every actor then assigned by the fitted model (its nearest k-means centre, its "
+            "most probable mixture component)"
+        )
+    return "Approximations: " + "; ".join(parts) if parts else ""
+
+
+def reach_approximation(n_sampled: int, n_profiles: int, max_targets: int | None) -> str:
+    """The mesoscale GRC approximation, as a sentence ("" when no profile was sampled).
+
+    Examples
+    --------
+    >>> reach_approximation(0, 12, 4096)
+    ''
+    >>> print(reach_approximation(3, 121, 4096))  # doctest: +NORMALIZE_WHITESPACE
+    Approximation: in 3 of the 121 profiles the graph has more than 4,096 strongly connected
+    components, so each actor's reach was estimated from 4,096 uniformly sampled target actors
+    (standard error at most 0.0078 per actor; --reach-max-targets)
+    """
+    if not n_sampled:
+        return ""
+    profiles = "profile" if n_profiles == 1 else "profiles"
+    target = f"{max_targets:,}" if max_targets else "the --reach-max-targets number of"
+    error = (
+        f" (standard error at most {0.5 / max_targets**0.5:.2g} per actor; "
+        if max_targets
+        else " ("
+    )
+    return (
+        f"Approximation: in {n_sampled:,} of the {n_profiles:,} {profiles} the graph has more "
+        f"than {target} strongly connected components, so each actor's reach was estimated from "
+        f"{target} uniformly sampled target actors{error}--reach-max-targets)"
+    )
 
 
 def null_test_words(
@@ -230,6 +295,7 @@ def structure_context(
     for r in role_fits:
         detail = json.loads(r["detail"]) if r["detail"] else {}
         r["betweenness"] = detail.get("betweenness")
+        r["approximations"] = role_approximations(detail)
         if is_finite(r["silhouette"]) and is_finite(r["null_mean_silhouette"]):
             r["verdict"] = (
                 f"{r['chosen_k']} roles, silhouette {r['silhouette']:.2f} (how clearly actors "
@@ -269,6 +335,15 @@ def structure_context(
         "select count(*) from mesoscale_profiles where run_id = ? and window_start is not null",
         [run_id],
     ).fetchall()[0][0]
+    [(n_profiles, n_reach_sampled)] = con.execute(
+        "select count(*), count(*) filter (where reach_sampled) from mesoscale_profiles "
+        "where run_id = ?",
+        [run_id],
+    ).fetchall()
+    parameters = con.execute("select parameters from runs where run_id = ?", [run_id]).fetchall()
+    approximations = (json.loads(parameters[0][0]) if parameters and parameters[0][0] else {}).get(
+        "approximations"
+    ) or {}
     labels = rows(
         con,
         """
@@ -290,4 +365,7 @@ def structure_context(
         "n_window_profiles": n_window_profiles,
         "label_counts": labels,
         "mesoscale_plot": _mesoscale_plot(profiles),
+        "reach_approximation": reach_approximation(
+            n_reach_sampled, n_profiles, approximations.get("reach_max_targets")
+        ),
     }

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from netdyn.analytics.content_cascades import ContentParams, content_cascades
@@ -170,6 +171,10 @@ def _event_clock(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[bool, flo
     return static, (None if last_us is None else last_us / 1e6)
 
 
+#: Second entropy word of the exposure samples' seed sequence.
+_SAMPLE_STREAM = 0x45585053
+
+
 def write_exposure(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -177,6 +182,8 @@ def write_exposure(
     *,
     max_k: int = 10,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    max_pairs: int | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Exposure-response curves and Cox hazard ratios, one set per contagion type.
 
@@ -197,6 +204,13 @@ def write_exposure(
     chunk_size : int
         Exposures counted at once
         (:func:`netdyn.analytics.exposure_counts.exposure_analysis`); bounds the memory.
+    max_pairs : int, optional
+        Above this many (adoption, out-edge) pairs a contagion type is analysed on a seeded
+        random sample of whole contagions (``exposure_analysis``'s ``max_pairs``); bounds the
+        time. ``exposure_hazard`` records ``n_contagions_total``, ``n_pairs``, ``max_pairs``
+        and ``sample_rate``. None: every pair is counted.
+    seed : int
+        Seed of the samples (each contagion type takes its own child seed).
 
     Returns
     -------
@@ -227,7 +241,9 @@ def write_exposure(
         # calendar times: every actor at risk stays observed until the log's last event
         until = last_event_at
     curves, hazards, summary = [], [], {}
-    for contagion_type, adoptions in contagions.items():
+    # a stream of its own (not the root's first children, which the null models take)
+    seeds = np.random.SeedSequence([seed, _SAMPLE_STREAM]).spawn(len(contagions))
+    for (contagion_type, adoptions), child in zip(contagions.items(), seeds, strict=True):
         with progress.task(f"exposure: {contagion_type}") as bar:
 
             def report(done: int, total: int, bar: Any = bar) -> None:
@@ -236,7 +252,14 @@ def write_exposure(
                 bar.advance(max(done - bar.completed, 0))
 
             curve, cox, counts = exposure_analysis(
-                adoptions, edges, until=until, max_k=max_k, chunk_size=chunk_size, progress=report
+                adoptions,
+                edges,
+                until=until,
+                max_k=max_k,
+                chunk_size=chunk_size,
+                max_pairs=max_pairs,
+                seed=int(child.generate_state(1)[0]),
+                progress=report,
             )
         curves.append(
             curve.select(
@@ -260,6 +283,10 @@ def write_exposure(
                 "n_adoptions": adoptions.height,
                 "n_exposures": counts.n_exposures,
                 "static_graph": static,
+                "n_contagions_total": counts.n_contagions,
+                "n_pairs": counts.n_pairs,
+                "max_pairs": max_pairs,
+                "sample_rate": counts.sample_rate,
             }
         )
         summary[contagion_type] = {
@@ -267,6 +294,7 @@ def write_exposure(
             "n_exposures": counts.n_exposures,
             "hazard_ratio": row["hazard_ratio"],
             "status": row["status"],
+            "sample_rate": counts.sample_rate,
         }
     tables = {
         "exposure_response": pl.concat(curves) if curves else pl.DataFrame(),

@@ -49,10 +49,16 @@ log = logging.getLogger(__name__)
 _MIN_ROLE_ACTORS = 10
 #: Numbers of roles tried (k by silhouette).
 ROLE_K_RANGE = range(2, 9)
-#: Exact betweenness up to this many actors, pivot-sampled above.
+#: The defaults of the size limits (the analyze flow passes the ``AnalysisOptions`` fields of
+#: the same names, whose defaults a test holds equal to these): exact betweenness up to this
+#: many actors, pivot-sampled above ...
 EXACT_BETWEENNESS_MAX_ACTORS = 2_000
-#: Pivots of the sampled betweenness.
+#: ... from this many pivots;
 BETWEENNESS_PIVOTS = 200
+#: role clusters fitted on a sample of this many actors above it;
+ROLE_FIT_ACTORS = 20_000
+#: the mesoscale GRC from this many sampled targets above as many strongly connected components.
+REACH_MAX_TARGETS = 4_096
 #: Points the silhouette is computed on (a seeded subsample above it).
 SILHOUETTE_SAMPLE = 2_000
 #: The community name under which a log without venues is profiled as one network.
@@ -118,6 +124,10 @@ def write_structure(
     mesoscale_nulls: int,
     window: WindowSpec | None = WEEKLY,
     min_community_actors: int = 20,
+    betweenness_exact_max_actors: int = EXACT_BETWEENNESS_MAX_ACTORS,
+    betweenness_pivots: int = BETWEENNESS_PIVOTS,
+    role_fit_actors: int | None = ROLE_FIT_ACTORS,
+    reach_max_targets: int | None = REACH_MAX_TARGETS,
     seed: int = 0,
     n_jobs: int | None = None,
 ) -> dict[str, Any]:
@@ -142,6 +152,19 @@ def write_structure(
         whole run).
     min_community_actors : int
         Communities (and community windows) with fewer actors are skipped (and counted).
+    betweenness_exact_max_actors, betweenness_pivots : int
+        Betweenness (a role feature) is exact up to this many actors and estimated from
+        ``betweenness_pivots`` sampled sources above (Brandes & Pich 2007); recorded in
+        ``role_fits.detail`` (``betweenness``, ``betweenness_pivots``).
+    role_fit_actors : int, optional
+        Above this many actors the role clusterings are fitted on a seeded sample of this
+        many and every actor is assigned by the fitted model
+        (:func:`netdyn.analytics.roles.roles_with_baseline`, ``fit_size``); recorded in
+        ``role_fits.detail`` (``n_fit_actors``). None or 0: fitted on every actor.
+    reach_max_targets : int, optional
+        The mesoscale GRC samples this many targets on graphs with more strongly connected
+        components (:func:`netdyn.analytics.hierarchy.community_profiles`); recorded per
+        profile in ``mesoscale_profiles.reach_sampled``. None or 0: always exact.
     seed : int
         Root seed; each analysis takes its own child.
     n_jobs : int, optional
@@ -269,11 +292,12 @@ def write_structure(
             k_range=ROLE_K_RANGE,
             # pivot-sampled betweenness (Brandes & Pich 2007) above this size: the nulls
             # repeat the feature extraction, and exact betweenness is O(n m)
-            betweenness="exact" if n_actors <= EXACT_BETWEENNESS_MAX_ACTORS else "sampled",
-            n_samples=BETWEENNESS_PIVOTS,
+            betweenness="exact" if n_actors <= betweenness_exact_max_actors else "sampled",
+            n_samples=betweenness_pivots,
             sample_size=SILHOUETTE_SAMPLE,
             h=SEQUENTIAL_H,
             swaps_per_edge=NULL_SWAPS_PER_EDGE,
+            fit_size=role_fit_actors or None,
             seed=seeds[3],
             n_jobs=n_jobs,
         )
@@ -315,6 +339,13 @@ def write_structure(
                 "detail": json.dumps(
                     {
                         "betweenness": roles.betweenness,
+                        "betweenness_pivots": betweenness_pivots
+                        if roles.betweenness == "sampled"
+                        else None,
+                        # the clusters were fitted on this many actors (all of them, or a
+                        # seeded sample above role_fit_actors) and every actor assigned
+                        "n_fit_actors": clustering.n_fit_actors,
+                        "n_actors": n_actors,
                         "silhouette_by_k": {
                             str(k): finite_or_none(v) for k, v in clustering.silhouette_by_k.rows()
                         },
@@ -359,6 +390,7 @@ def write_structure(
             n_nulls=mesoscale_nulls,
             swaps_per_edge=NULL_SWAPS_PER_EDGE,
             stop_h=MESOSCALE_STOP_H,
+            reach_max_targets=reach_max_targets or None,
             seed=seeds[4],
             n_jobs=n_jobs,
             cp_strength=core_periphery_strength,
@@ -373,6 +405,7 @@ def write_structure(
                 n_nulls=mesoscale_nulls,
                 swaps_per_edge=NULL_SWAPS_PER_EDGE,
                 stop_h=MESOSCALE_STOP_H,
+                reach_max_targets=reach_max_targets or None,
                 seed=seeds[5],
                 n_jobs=n_jobs,
                 cp_strength=core_periphery_strength,
