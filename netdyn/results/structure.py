@@ -114,6 +114,14 @@ def run_graph(con: duckdb.DuckDBPyConnection, run_id: str) -> Any:
     return build_interaction_graph(edges, actors=actors.to_list())
 
 
+#: The events' attributes cut down to what the interaction edges read (``weight``, on the
+#: aggregated rows of an observatory export): post texts and other attributes are not loaded.
+_WEIGHT_ONLY = (
+    "case when json_extract(attributes, '$.weight') is null then null "
+    "else json_object('weight', json_extract(attributes, '$.weight'))::varchar end as attributes"
+)
+
+
 def write_structure(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -378,7 +386,7 @@ def write_structure(
     events = run_events(
         con,
         run_id,
-        columns=("kind", "actor_id", "target_actor_id", "community", "occurred_at", "attributes"),
+        columns=("kind", "actor_id", "target_actor_id", "community", "occurred_at", _WEIGHT_ONLY),
     )
     if events.height and events["community"].null_count() == events.height:
         # no venues in these data (an e-mail or message log): profile the whole network
