@@ -9,7 +9,14 @@ sql, export).
 
 from __future__ import annotations
 
+import os
 import sys
+
+# One BLAS thread unless the user says otherwise, set before numpy is imported and inherited by
+# the worker processes: netdyn's linear algebra is on tiny matrices (optimisers with 2-3
+# parameters, 6 role features), where OpenBLAS's threads only spin (the power-law comparisons
+# took 4.4x the CPU time with them on 2 cores); the parallel work is done by processes.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # Importing a module registers its commands; `netdyn --help` lists them in this order.
 # isort: off
