@@ -1,4 +1,5 @@
-"""Builders of small test inputs shared by several test files: graphs and event frames.
+"""Builders of small test inputs shared by several test files: graphs and event frames, and
+helpers for the databases and Prefect artifacts that session fixtures (``conftest.py``) share.
 
 Imported by the test modules as ``from builders import ...`` (pytest puts ``tests/`` on
 ``sys.path``); not a test module itself.
@@ -7,11 +8,23 @@ Imported by the test modules as ``from builders import ...`` (pytest puts ``test
 from __future__ import annotations
 
 import math
+import shutil
+from pathlib import Path
 
 import igraph as ig
 import networkx as nx
 import numpy as np
 import polars as pl
+
+#: Small null and bootstrap counts, for the tests of plumbing (what a flow stores, publishes and
+#: reports) rather than of the statistics, which have tests of their own.
+SMALL_ANALYSIS = {
+    "n_bootstrap": 10,
+    "cp_nulls": 5,
+    "role_nulls": 1,
+    "rich_club_nulls": 2,
+    "mesoscale_nulls": 2,
+}
 
 
 def directed(edges: list[tuple[int, int]], n: int | None = None) -> ig.Graph:
@@ -112,3 +125,26 @@ def result_rows(db: str, run_id: str) -> dict[str, list[tuple]]:
         return rows
     finally:
         con.close()
+
+
+def copy_database(source: str | Path, target: str | Path) -> str:
+    """Copy a closed DuckDB file (and its write-ahead log, if any) to ``target``; its path.
+
+    A shared fixture database is built once and closed; a test that writes to it works on a copy.
+    """
+    shutil.copy(source, target)
+    wal = Path(f"{source}.wal")
+    if wal.exists():
+        shutil.copy(wal, f"{target}.wal")
+    return str(target)
+
+
+def count_artifacts(key: str) -> int:
+    """The number of versions of the Prefect artifact ``key`` on the current API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        return len(
+            client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+        )

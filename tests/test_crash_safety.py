@@ -9,6 +9,7 @@ a timer (wherever the process happens to be).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,14 +72,23 @@ def state(db: Path) -> tuple[int, int, list[tuple]]:
     return events, quarantined, batches
 
 
-@pytest.fixture
-def baseline(tmp_path):
-    db = tmp_path / "crash.duckdb"
-    first = tmp_path / "first.txt"
+@pytest.fixture(scope="module")
+def baseline_db(tmp_path_factory) -> Path:
+    """5,000 edges ingested into a new database, closed; built once for the module."""
+    folder = tmp_path_factory.mktemp("baseline")
+    first = folder / "first.txt"
     write_edges(first, 5_000, seed=1)
-    con = connect(db)
+    con = connect(folder / "crash.duckdb")
     ingest_path(con, "edgelist", first, label="e")
     con.close()
+    return folder / "crash.duckdb"
+
+
+@pytest.fixture
+def baseline(baseline_db, tmp_path):
+    """A fresh copy of the baseline database for each test."""
+    db = tmp_path / baseline_db.name
+    shutil.copy(baseline_db, db)
     return db
 
 
@@ -101,11 +111,17 @@ def test_killed_ingest_leaves_no_partial_batch_and_resumes(baseline, tmp_path, p
     assert batches[-1] == (str(second), "committed", 20_000)
 
 
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Path:
+    """1.5 M edge lines, written once for the module (the tests only read the file)."""
+    path = tmp_path_factory.mktemp("big") / "big.txt"
+    write_edges(path, 1_500_000, seed=3)
+    return path
+
+
 @pytest.mark.parametrize("delay", [0.6, 1.4, 2.2, 3.5])
-def test_ingest_killed_at_a_random_moment_is_all_or_nothing(tmp_path, delay):
+def test_ingest_killed_at_a_random_moment_is_all_or_nothing(tmp_path, big, delay):
     db = tmp_path / "timed.duckdb"
-    big = tmp_path / "big.txt"
-    write_edges(big, 1_500_000, seed=3)
     run_python(ingest_code(db, big), kill_after=delay)
     events, _, batches = state(db) if db.exists() else (0, 0, [])
     committed = [b for b in batches if b[1] == "committed"]
@@ -121,6 +137,55 @@ PROJECTION_CODE = (
 )
 
 
+PROJECTION_TABLES = [
+    "projection_progress",
+    "proj_actor_activity",
+    "proj_interactions",
+    "proj_items",
+    "proj_cascades",
+    "proj_forest_flags",
+]
+
+
+def snap(c) -> dict[str, pl.DataFrame]:
+    """Every row of the projection tables (sorted; minus what legitimately differs)."""
+
+    def drop(t):
+        return "updated_at" if t == "projection_progress" else "source"
+
+    return {
+        t: c.sql(f"select * exclude ({drop(t)}) from {t}").pl().sort(pl.all())
+        for t in PROJECTION_TABLES
+    }
+
+
+@pytest.fixture(scope="module")
+def projected(tmp_path_factory) -> tuple[Path, dict[str, pl.DataFrame]]:
+    """A log projected up to its head, then appended to; the projections as they were before
+    the append. Built once for the module; each test kills a projection on a copy."""
+    from netdyn.ingest.load import ingest_chunk
+    from netdyn.sim.platform import PlatformParams, simulate_platform
+
+    db = tmp_path_factory.mktemp("proj") / "proj.duckdb"
+    con = connect(db)
+    ingest_chunk(
+        con,
+        simulate_platform(PlatformParams(n_actors=100, n_posts=200, seed=1)),
+        source="a",
+        reader="sim",
+    )
+    advance_all(con)
+    before = snap(con)
+    ingest_chunk(
+        con,
+        simulate_platform(PlatformParams(n_actors=100, n_posts=200, seed=2)),
+        source="a",
+        reader="sim2",
+    )
+    con.close()
+    return db, before
+
+
 @pytest.mark.parametrize(
     "point",
     [
@@ -130,44 +195,10 @@ PROJECTION_CODE = (
         "projection-cascades-before-progress",
     ],
 )
-def test_killed_projection_keeps_output_and_progress_together(tmp_path, point):
-    from netdyn.ingest.load import ingest_chunk
-    from netdyn.sim.platform import PlatformParams, simulate_platform
-
+def test_killed_projection_keeps_output_and_progress_together(tmp_path, projected, point):
     db = tmp_path / "proj.duckdb"
-    con = connect(db)
-    ingest_chunk(
-        con,
-        simulate_platform(PlatformParams(n_actors=100, n_posts=200, seed=1)),
-        source="a",
-        reader="sim",
-    )
-    advance_all(con)
-    tables = [
-        "projection_progress",
-        "proj_actor_activity",
-        "proj_interactions",
-        "proj_items",
-        "proj_cascades",
-        "proj_forest_flags",
-    ]
-
-    def snap(c):
-        def drop(t):
-            return "updated_at" if t == "projection_progress" else "source"
-
-        return {
-            t: c.sql(f"select * exclude ({drop(t)}) from {t}").pl().sort(pl.all()) for t in tables
-        }
-
-    before = snap(con)
-    ingest_chunk(
-        con,
-        simulate_platform(PlatformParams(n_actors=100, n_posts=200, seed=2)),
-        source="a",
-        reader="sim2",
-    )
-    con.close()
+    shutil.copy(projected[0], db)
+    before, tables = projected[1], PROJECTION_TABLES
     code = PROJECTION_CODE.format(db=str(db))
     assert run_python(code, failpoint=point) == -signal.SIGKILL
     con = connect(db)

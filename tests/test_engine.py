@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from builders import result_rows
+from builders import copy_database, result_rows
 from prefect import flow, task
 
 from netdyn.core import progress
@@ -94,25 +94,13 @@ def test_local_flow_reports_steps_and_validates_parameters():
     assert finish[-1].description.startswith("two-local-steps") and finish[-1].completed == 2
 
 
-def test_local_and_prefect_runs_store_identical_results(prefect_harness, tmp_path):
+def test_local_and_prefect_runs_store_identical_results(prefect_harness, local_analysis, tmp_path):
     from netdyn.flows.analyze import analyze_flow
-    from netdyn.flows.options import AnalysisOptions
-    from netdyn.flows.simulate import simulate_flow
 
-    db = str(tmp_path / "engine.duckdb")
-    options = AnalysisOptions(
-        seed=5, n_bootstrap=20, cp_nulls=10, role_nulls=2, rich_club_nulls=3, mesoscale_nulls=3
-    )
-    with orchestration("local"):
-        label = run_flow(simulate_flow, db=db, n_events=2500, seed=5)["label"]
-        local = run_flow(
-            analyze_flow,
-            db=db,
-            sources=[label],
-            reports_dir=str(tmp_path / "local"),
-            options=options,
-            n_jobs=1,
-        )
+    # the simulated log and its analysis in this process (orchestration "local", n_jobs=1)
+    # come from the session's shared fixture; the same analysis runs again through Prefect
+    db = copy_database(local_analysis["db"], tmp_path / "engine.duckdb")
+    label, options, local = (local_analysis[k] for k in ("label", "options", "result"))
     with orchestration("prefect"):
         tracked = run_flow(
             analyze_flow,
@@ -166,7 +154,7 @@ def test_cli_run_needs_no_prefect_server(tmp_path):
             "--quiet",
             "run",
             "--n-events",
-            "1500",
+            "500",
             "--n-jobs",
             "1",
             "--cp-nulls",

@@ -7,7 +7,9 @@ MoltBook sample's reply depths match its SOURCE.md.
 
 from __future__ import annotations
 
+import shutil
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -33,18 +35,47 @@ def row_counts(con) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def twitter_db(tmp_path_factory, shared_data):
-    con = connect(tmp_path_factory.mktemp("tw") / "tw.duckdb")
-    results = ingest_path(con, "twitter15-16", shared_data / TWITTER)
+def first_ingest(tmp_path_factory, shared_data):
+    """``first_ingest(fmt)``: the dataset ingested into an empty database of its own (closed),
+    and the batches; once per module and dataset, when first asked for.
+
+    Ingesting is what this module costs (the 1 M-line Twitter archive above all), so a
+    dataset's first ingest is shared: a test that writes works on a copy (:func:`copy_of`).
+    """
+    done: dict[str, tuple[Path, list]] = {}
+
+    def ingest(fmt: str) -> tuple[Path, list]:
+        if fmt not in done:
+            path = tmp_path_factory.mktemp(fmt) / f"{fmt}.duckdb"
+            con = connect(path)
+            results = ingest_path(con, fmt, shared_data / DATASETS[fmt])
+            con.close()
+            done[fmt] = path, results
+        return done[fmt]
+
+    return ingest
+
+
+def copy_of(path: Path, tmp_path: Path):
+    """A connection to a fresh copy of the database file ``path``."""
+    shutil.copy(path, tmp_path / path.name)
+    return connect(tmp_path / path.name)
+
+
+@pytest.fixture
+def twitter_db(first_ingest, tmp_path):
+    """A fresh copy of the database just after the archive's first ingest, and its batches."""
+    path, results = first_ingest("twitter15-16")
+    con = copy_of(path, tmp_path)
     yield con, results
     con.close()
 
 
 @pytest.mark.parametrize("fmt", sorted(DATASETS))
-def test_ingest_twice_changes_no_row_count(fmt, shared_data, tmp_path):
-    con = connect(tmp_path / "x.duckdb")
+def test_ingest_twice_changes_no_row_count(fmt, shared_data, tmp_path, first_ingest):
     path = shared_data / DATASETS[fmt]
-    first = ingest_path(con, fmt, path)
+    stored_at, first = first_ingest(fmt)  # into an empty database
+    con = copy_of(stored_at, tmp_path)
     assert first and all(r.status == "committed" for r in first)
     for r in first:
         assert r.n_read == r.n_inserted + r.n_duplicate + r.n_quarantined
@@ -101,9 +132,8 @@ def test_twitter_forced_reread_inserts_nothing(twitter_db, shared_data):
     assert (after["events"], after["quarantine"]) == (before["events"], before["quarantine"])
 
 
-def test_moltbook_reply_depths_match_source_md(shared_data, tmp_path):
-    con = connect(tmp_path / "m.duckdb")
-    ingest_path(con, "moltbook-api", shared_data / "moltbook-api-sample" / "posts")
+def test_moltbook_reply_depths_match_source_md(first_ingest):
+    con = connect(first_ingest("moltbook-api")[0], read_only=True)
     cascades = compute_cascades(read_events(con)).cascades
     con.close()
     assert cascades.height == 123

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from builders import result_rows
+from builders import copy_database, result_rows
 
 from netdyn.core.errors import InvalidInputError
 from netdyn.core.parallel import (
@@ -48,20 +48,15 @@ def test_bad_addresses_and_worker_counts_are_refused():
     assert worker_count(3) == 3 and worker_count(None) >= 1
 
 
-def test_analysis_on_a_local_dask_cluster_stores_what_a_local_run_stores(tmp_path):
+def test_analysis_on_a_local_dask_cluster_stores_what_a_local_run_stores(local_analysis, tmp_path):
     from netdyn.flows.analyze import analyze_flow
     from netdyn.flows.engine import orchestration, run_flow
-    from netdyn.flows.options import AnalysisOptions
-    from netdyn.flows.simulate import simulate_flow
 
-    db = str(tmp_path / "dask.duckdb")
-    options = AnalysisOptions(
-        seed=2, n_bootstrap=30, cp_nulls=10, role_nulls=2, rich_club_nulls=3, mesoscale_nulls=3
-    )
-    with orchestration("local"):
-        label = run_flow(simulate_flow, db=db, n_events=1200, seed=2)["label"]
-        kwargs = dict(db=db, sources=[label], options=options, n_jobs=1)
-        here = run_flow(analyze_flow, reports_dir=str(tmp_path / "here"), **kwargs)
-        with dask_cluster("local"):
-            there = run_flow(analyze_flow, reports_dir=str(tmp_path / "dask"), **kwargs)
+    # the simulated log and its analysis in this process (n_jobs=1) come from the session's
+    # shared fixture; the same analysis runs again with its pieces on the Dask workers
+    db = copy_database(local_analysis["db"], tmp_path / "dask.duckdb")
+    here = local_analysis["result"]
+    kwargs = dict(db=db, sources=[local_analysis["label"]], options=local_analysis["options"])
+    with orchestration("local"), dask_cluster("local"):
+        there = run_flow(analyze_flow, reports_dir=str(tmp_path / "dask"), n_jobs=1, **kwargs)
     assert result_rows(db, here["run_id"]) == result_rows(db, there["run_id"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from builders import SMALL_ANALYSIS, copy_database
 
 from netdyn.store.db import connect
 
@@ -23,14 +26,15 @@ def table_counts(db: str, run_id: str) -> dict[str, int]:
         con.close()
 
 
-def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
-    from netdyn.flows.options import AnalysisOptions
+def test_pipeline_simulates_analyses_and_reports(simulated_pipeline, db, tmp_path):
     from netdyn.flows.pipeline import pipeline_flow
 
-    seeded = AnalysisOptions(seed=3)  # seeds the simulation and the analysis
-    result = pipeline_flow(
-        db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, options=seeded
-    )
+    # the session's pipeline run (conftest.py): about 4,000 events simulated with seed 3 and
+    # analysed with small null counts in worker processes; this test writes to a copy
+    seeded = simulated_pipeline["options"]
+    assert seeded.seed == 3  # seeds the simulation and the analysis
+    copy_database(simulated_pipeline["db"], db)
+    result = simulated_pipeline["result"]
     load, analysis = result["load"], result["analysis"]
     assert load["label"].startswith("sim:platform:")
     assert load["n_read"] == load["n_inserted"] > 3000
@@ -96,13 +100,13 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
     con = connect(db, read_only=True)
     tested = con.execute(
         """
-        select count(*) filter (where p_value between 0 and 1 and n_resamples = 200
+        select count(*) filter (where p_value between 0 and 1 and n_resamples = ?
                                   and alpha_ci_low <= alpha and alpha <= alpha_ci_high
                                   and verdict is not null),
                count(*) filter (where status = 'ok')
         from powerlaw_fits where run_id = ?
         """,
-        [run_id],
+        [seeded.n_bootstrap, run_id],
     ).fetchall()[0]
     alternatives = con.execute(
         "select quantity, count(*) from powerlaw_comparisons where run_id = ? group by quantity",
@@ -121,12 +125,14 @@ def test_pipeline_simulates_analyses_and_reports(prefect_harness, db, tmp_path):
     con.close()
     assert runs == {"simulate": "completed", "analyze": "completed"}
     assert sim_params == [("3", "platform")]
-    html = (tmp_path / "reports" / f"{run_id}.html").read_text()
+    assert Path(analysis["report"]) == simulated_pipeline["reports"] / f"{run_id}.html"
+    html = Path(analysis["report"]).read_text()
     assert "data:image/png;base64," in html and "cascade size" in html
     assert "p (GOF)" in html and "truncated_power_law" in html
-    # the same seed again adds nothing and a second analysis is a new run
+    # the same seed again adds nothing and a second analysis is a new run (in this process:
+    # the counts do not depend on where the pieces ran)
     again = pipeline_flow(
-        db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, options=seeded
+        db=db, reports_dir=str(tmp_path / "reports"), n_events=4000, options=seeded, n_jobs=1
     )
     assert again["load"]["n_inserted"] == 0
     assert again["load"]["label"] == load["label"]
@@ -170,6 +176,7 @@ def readme_sql() -> list[str]:
 
 
 def test_pipeline_on_real_moltbook_sample(prefect_harness, db, tmp_path, shared_data):
+    from netdyn.flows.options import AnalysisOptions
     from netdyn.flows.pipeline import pipeline_flow
 
     result = pipeline_flow(
@@ -177,6 +184,8 @@ def test_pipeline_on_real_moltbook_sample(prefect_harness, db, tmp_path, shared_
         reports_dir=str(tmp_path / "reports"),
         source="moltbook-api",
         path=str(shared_data / "moltbook-api-sample" / "posts"),
+        options=AnalysisOptions(**SMALL_ANALYSIS),
+        n_jobs=1,
     )
     run_id = result["analysis"]["run_id"]
     con = connect(db, read_only=True)

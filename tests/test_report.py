@@ -96,7 +96,14 @@ def hostile_chunk() -> Chunk:
 
 
 def analyse(con, sources: list[str], reports: Path) -> str:
-    """The analyze flow's steps without Prefect (small null counts), report written."""
+    """The analyze flow's steps without Prefect (small null counts); the report file is a stub.
+
+    The comparison of :func:`build_reports` rewrites the report of each analysis it compares
+    (where the file exists) so that it links to the comparison: that rewrite, by
+    :func:`write_report`, is the report every test reads, so writing a full report here first
+    would only cost seconds for a file that is overwritten. (A stub left in place fails the
+    tests: it has none of the sections.)
+    """
     run_id = start_run(con, flow="analyze", parameters={"seed": 0, "note": EVIL}, sources=sources)
     advance_all(con)
     write_cascades(con, run_id, sources)
@@ -121,7 +128,9 @@ def analyse(con, sources: list[str], reports: Path) -> str:
         seed=0,
         n_jobs=1,
     )
-    path = write_report(con, run_id, reports)
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / f"{run_id}.html"
+    path.write_text("<!-- stub: the comparison rewrites this report -->\n", encoding="utf-8")
     finish_run(con, run_id, status="completed", report_path=str(path))
     return run_id
 

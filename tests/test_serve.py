@@ -16,7 +16,9 @@ from netdyn.flows.options import AnalysisOptions
 from netdyn.store.db import connect
 
 TINY = {
-    "options": AnalysisOptions(cp_nulls=5, role_nulls=2, mesoscale_nulls=2, n_bootstrap=20),
+    "options": AnalysisOptions(
+        cp_nulls=5, role_nulls=2, rich_club_nulls=2, mesoscale_nulls=2, n_bootstrap=10
+    ),
     "n_jobs": 1,
 }
 OLD = time.time() - 3600  # an mtime well past any settle time
@@ -49,16 +51,6 @@ def read_artifacts(flow_run_id) -> dict[str, object]:
         assert a.key not in by_key, f"two versions of {a.key} in one run"
         by_key[a.key] = a
     return by_key
-
-
-def count_artifacts(key: str) -> int:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    with get_client(sync_client=True) as client:
-        return len(
-            client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
-        )
 
 
 def run_scheduled(**kwargs):
@@ -327,22 +319,16 @@ def test_scheduled_run_checks_arguments_before_reading(prefect_harness, tmp_path
     assert not Path(db).exists()
 
 
-def test_pipeline_publishes_each_key_once(prefect_harness, tmp_path):
+def test_pipeline_publishes_each_key_once(simulated_pipeline):
     from netdyn.flows.analyze import BATCHES_KEY, FITS_KEY, SUMMARY_KEY
-    from netdyn.flows.pipeline import pipeline_flow
 
-    before = {k: count_artifacts(k) for k in (SUMMARY_KEY, FITS_KEY, BATCHES_KEY)}
-    state = pipeline_flow(
-        db=str(tmp_path / "p.duckdb"),
-        reports_dir=str(tmp_path / "r"),
-        n_events=400,
-        return_state=True,
-        **{**TINY, "options": TINY["options"].replace(seed=5)},
-    )
-    result = state.result()
-    after = {k: count_artifacts(k) for k in before}
+    # the session's pipeline run (conftest.py), with the versions of each key counted just
+    # before and just after it
+    before, after = simulated_pipeline["before"], simulated_pipeline["after"]
+    assert set(before) == {SUMMARY_KEY, FITS_KEY, BATCHES_KEY}
     assert {k: after[k] - before[k] for k in before} == {k: 1 for k in before}
-    arts = read_artifacts(state.state_details.flow_run_id)
+    result = simulated_pipeline["result"]
+    arts = read_artifacts(simulated_pipeline["flow_run_id"])
     assert result["analysis"]["run_id"] in arts[SUMMARY_KEY].data
     assert "simulated `sim:platform:" in arts[SUMMARY_KEY].data
     assert len(json.loads(arts[FITS_KEY].data)) == len(result["analysis"]["fits"]) == 7

@@ -1,11 +1,11 @@
 """The SQL layer: staging and mart views, the query library, and how parameters are bound.
 
 One fixture database per module holds real content: a seeded platform simulation run
-through the pipeline flow, a link-shuffle null replay of it analysed and compared against it,
-an edge list that grows between two analyses, a tiny calibrated-branching simulation, the
-corpus baseline of every reader (with quarantined rows) and an ingest run that fails. Every
-model's key is checked unique, the marts are checked against the raw tables, and every query's
-answer is recomputed in polars from the raw tables.
+through the pipeline flow (the session's, shared with other test files), a link-shuffle null
+replay of it analysed and compared against it, an edge list that grows between two analyses,
+a tiny calibrated-branching simulation, the corpus baseline of every reader (with quarantined
+rows) and an ingest run that fails. Every model's key is checked unique, the marts are checked
+against the raw tables, and every query's answer is recomputed in polars from the raw tables.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from builders import copy_database
 from polars.testing import assert_frame_equal
 
 from netdyn.core.config import SQL_DIR
@@ -29,7 +30,13 @@ from netdyn.store.sqlmodels import LAYERS, apply_models, list_models, models_cur
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 #: small null counts and a single worker keep the three analyses to a few seconds each
-ANALYSIS = {"n_bootstrap": 20, "cp_nulls": 5, "role_nulls": 2, "mesoscale_nulls": 2}
+ANALYSIS = {
+    "n_bootstrap": 20,
+    "cp_nulls": 5,
+    "role_nulls": 2,
+    "rich_club_nulls": 2,
+    "mesoscale_nulls": 2,
+}
 GROWING = "edgelist:growing"
 T0 = 1_704_067_200  # 2024-01-01T00:00:00Z
 HOSTILE = "x'; drop table events; --"
@@ -74,13 +81,16 @@ def table_file(path: Path) -> Path:
     return path
 
 
-def build_fixture_db(db: str, work: Path) -> dict:
-    """Fill ``db`` through the flows and readers; return the labels and run ids made."""
+def build_fixture_db(db: str, work: Path, piped: dict) -> dict:
+    """Fill ``db`` through the flows and readers; return the labels and run ids made.
+
+    ``db`` starts as a copy of the session's pipeline run (``piped``, the result of
+    :func:`netdyn.flows.pipeline.pipeline_flow`: a seeded platform simulation, analysed).
+    """
     from netdyn.core.errors import RejectedShareError
     from netdyn.flows.analyze import analyze_flow
     from netdyn.flows.ingest import ingest_flow
     from netdyn.flows.options import AnalysisOptions
-    from netdyn.flows.pipeline import pipeline_flow
     from netdyn.flows.simulate import null_replay_flow
     from netdyn.ingest.load import ingest_chunk, ingest_path
     from netdyn.results.comparison import write_comparison
@@ -89,7 +99,6 @@ def build_fixture_db(db: str, work: Path) -> dict:
 
     reports = str(work / "reports")
     seven = AnalysisOptions(seed=7, **ANALYSIS)
-    piped = pipeline_flow(db=db, reports_dir=reports, n_events=3000, options=seven, n_jobs=1)
     sim, sim_run = piped["load"]["label"], piped["analysis"]["run_id"]
     null = null_replay_flow(db=db, source=sim, model="link_shuffle", seed=1)["label"]
     # the null's fits skip the bootstrap (its worker pool costs seconds); the others are kept
@@ -175,10 +184,12 @@ def build_fixture_db(db: str, work: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def fixture_db(prefect_harness, tmp_path_factory):
+def fixture_db(simulated_pipeline, tmp_path_factory):
     work = tmp_path_factory.mktemp("sql_models")
-    db = str(work / "fixture.duckdb")
-    info = build_fixture_db(db, work)
+    # the session's pipeline run (conftest.py: about 4,000 events simulated with seed 3 and
+    # analysed, through Prefect) is the fixture's first content: a copy is built on
+    db = copy_database(simulated_pipeline["db"], work / "fixture.duckdb")
+    info = build_fixture_db(db, work, simulated_pipeline["result"])
     con = connect(db)
     info["created"] = apply_models(con, force=True)
     con.close()
@@ -543,7 +554,7 @@ def test_staging_views_pull_each_readers_attributes(con, info):
     )
     assert replay.rows() == [("link_shuffle", info["sim"], 1)]
     platform = table(con, "select distinct generator_seed, model from stg_sim_platform_events")
-    assert platform.rows() == [(7, "platform")]
+    assert platform.rows() == [(3, "platform")]
     branching = table(
         con,
         "select distinct source, model, generator_seed, chunk_index from stg_sim_branching_events",
