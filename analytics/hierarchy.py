@@ -7,7 +7,7 @@ density, so a large submolt and a small one are not comparable. As in *Modular v
 Hierarchical* (on LLM-agent and online social networks), each score is therefore judged
 against null graphs of the same size and degree sequence, and reported as a z-score.
 
-The three statistics are Newman's modularity Q of the Leiden partition
+The three statistics are Newman's modularity Q of the Leiden partition (two iterations)
 (:func:`netdyn.analytics.modularity.modularity_leiden`), the core-periphery strength in the
 sense of Borgatti & Everett (2000)
 (:func:`netdyn.analytics.core_periphery.core_periphery_strength`) and the global reaching
@@ -178,6 +178,12 @@ def _prepare(graph: ig.Graph, weighted: bool) -> ig.Graph:
 
 #: Second entropy word of the GRC target sample's seed (derived from the graph's cp seed).
 _REACH_STREAM = 0x52454143
+#: Leiden iterations for the modularity of every graph, observed and null (the default of
+#: igraph's ``community_leiden``; a negative number would iterate until stable). Measured on
+#: a 2,652-vertex, 21,180-edge graph (10 seeds): Q 0.1945 ± 0.0028 at 2 iterations against
+#: 0.1984 ± 0.0029 to convergence, at 0.29x the CPU time; the z-score compares observed and
+#: null Q found the same way.
+LEIDEN_ITERATIONS = 2
 
 
 def _statistics(
@@ -187,7 +193,12 @@ def _statistics(
     weighted: bool,
     max_targets: int | None = None,
 ) -> tuple[float, float, float, int]:
-    partition = modularity_leiden(graph, seed=seeds[0], weights="weight" if weighted else None)
+    partition = modularity_leiden(
+        graph,
+        seed=seeds[0],
+        weights="weight" if weighted else None,
+        n_iterations=LEIDEN_ITERATIONS,
+    )
     cp = graph.vcount() >= 2 and graph.ecount() > 0
     cp_value = float(cp_strength(graph, seed=seeds[1])) if cp else float("nan")
     grc = global_reaching_centrality(
@@ -513,10 +524,10 @@ def mesoscale_profile(
     are over the ``l`` nulls drawn (coarser when ``l`` is small); graphs in excess on any
     statistic, and borderline ones, draw all ``n_nulls``.
 
-    *Cost* per graph and null: a rewiring (``swaps_per_edge · m`` trials), a Leiden run to
-    convergence, ``core_periphery_strength`` (10 starts of the discrete heuristic,
-    O(m + n log n) per round) and the GRC (O(k²/8 + k k'/64) for k strongly connected
-    components).
+    *Cost* per graph and null: a rewiring (``swaps_per_edge · m`` trials), a Leiden run of
+    :data:`LEIDEN_ITERATIONS` iterations, ``core_periphery_strength`` (10 starts of the
+    discrete heuristic, O(m + n log n) per round) and the GRC (O(k²/8 + k k'/64) for k
+    strongly connected components).
 
     What the nulls keep matters: they keep every vertex's in- and out-degree, so structure
     implied by the degrees is not counted as excess. A pure out-tree (in-degree ≤ 1) keeps

@@ -299,3 +299,27 @@ def test_a_bad_fit_size_says_how_to_fix_it(fit_size):
         roles_with_baseline(g, fit_size=fit_size)
     with pytest.raises(InvalidInputError, match="must be an integer >= 4"):
         structural_roles(f, k_range=[2, 3], fit_size=3)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_shared_distance_silhouette_equals_sklearn(monkeypatch, cached):
+    from sklearn.metrics import silhouette_score
+
+    from netdyn.analytics import roles
+
+    if not cached:  # the blocked path: distances recomputed per labelling
+        monkeypatch.setattr(roles, "SILHOUETTE_CACHE_POINTS", 40)
+    rng = np.random.default_rng(4)
+    x = np.vstack([rng.normal(c, 1.0, size=(60, 5)) for c in (0.0, 3.0, 6.0)])
+    scorer = roles._Silhouette(x)
+    assert (scorer.distances is not None) is cached
+    labellings = [
+        np.repeat([0, 1, 2], 60),  # the planted clusters
+        rng.integers(0, 4, size=180),  # noise labels
+        np.r_[np.zeros(179, dtype=int), 7],  # a singleton cluster, labels not 0..k-1
+        np.r_[np.repeat([5, 2], 89), [9, 9]],
+    ]
+    for labels in labellings:
+        assert scorer.score(labels) == pytest.approx(silhouette_score(x, labels), abs=1e-9)
+    assert math.isnan(scorer.score(np.zeros(180, dtype=int)))  # one cluster
+    assert math.isnan(scorer.score(np.arange(180)))  # every point alone
