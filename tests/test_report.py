@@ -9,6 +9,7 @@ crossing edges; the largest trees are chosen and capped in SQL exactly as docume
 from __future__ import annotations
 
 import base64
+import shutil
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -695,3 +696,36 @@ def test_write_report_rejects_unknown_runs_and_bad_options(built, con, tmp_path)
         write_report(con, "nope", tmp_path)
     with pytest.raises(InvalidInputError, match="n_trees must be >= 1"):
         write_report(con, built["analyses"][built["real"]], tmp_path, n_trees=0)
+
+
+def test_a_report_written_again_reuses_its_figures(built, con, tmp_path, monkeypatch):
+    from netdyn.report import run_report
+
+    run_id = built["analyses"][built["real"]]
+    drawn: list[str] = []
+    for name in ("spreading_context", "structure_context", "draw_largest_trees", "_ccdf_plot"):
+        original = getattr(run_report, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            drawn.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(run_report, name, counted)
+    monkeypatch.setattr(run_report, "_FIGURE_MEMO", type(run_report._FIGURE_MEMO)())
+    first = run_report.write_report(con, run_id, tmp_path / "a").read_text(encoding="utf-8")
+    n_first = len(drawn)
+    assert {"spreading_context", "structure_context", "draw_largest_trees", "_ccdf_plot"} <= set(
+        drawn
+    )
+    again = run_report.write_report(con, run_id, tmp_path / "b").read_text(encoding="utf-8")
+    assert len(drawn) == n_first  # nothing redrawn
+    assert again == first
+    # another database holding the same run id is drawn afresh
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(built["db"], copy)
+    other = connect(copy, read_only=True)
+    try:
+        run_report.write_report(other, run_id, tmp_path / "c")
+    finally:
+        other.close()
+    assert len(drawn) == 2 * n_first

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,42 @@ _env = Environment(
     loader=PackageLoader("netdyn.report", "templates"),
     autoescape=select_autoescape(["html", "j2"], default=True),
 )
+
+
+#: Figure-bearing parts of reports kept in this process, most recent last (see
+#: :func:`_memo`): a compare run rewrites the report of each analysis it compares, and
+#: those figures were usually drawn minutes before in the same process.
+_FIGURE_MEMO: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+#: Entries kept (four per analysis run: about 1 MB each on the default run).
+FIGURE_MEMO_SIZE = 32
+
+
+def _database_of(con: duckdb.DuckDBPyConnection) -> str:
+    """The file (or ``:memory:`` name) of the connection's current database."""
+    row = con.execute(
+        "select coalesce(path, database_name) from duckdb_databases() "
+        "where database_name = current_database()"
+    ).fetchall()
+    return str(row[0][0]) if row else ""
+
+
+def _memo(con: duckdb.DuckDBPyConnection, run_id: str, part: str, compute: Any) -> Any:
+    """``compute()``, or what it returned for the same database, run and part before.
+
+    A run's result rows are final once its report is written (the report is its last step,
+    and run ids are never reused), so the figures drawn from them can be reused when the
+    report is written again (a compare run adding its link): only the comparisons part of
+    the page is recomputed. Bounded by :data:`FIGURE_MEMO_SIZE`.
+    """
+    key = (_database_of(con), run_id, part)
+    if key in _FIGURE_MEMO:
+        _FIGURE_MEMO.move_to_end(key)
+        return _FIGURE_MEMO[key]
+    value = compute()
+    _FIGURE_MEMO[key] = value
+    while len(_FIGURE_MEMO) > FIGURE_MEMO_SIZE:
+        _FIGURE_MEMO.popitem(last=False)
+    return value
 
 
 def render_page(template: str, run: Mapping[str, Any], **context: Any) -> str:
@@ -251,6 +288,10 @@ def write_report(
     Memory stays bounded on large runs: cascades, nodes and actors are counted in SQL; only
     the values of each fitted quantity (for its CCDF), the selected tree nodes
     (``n_trees * max_tree_nodes`` at most) and the top rows of each table reach Python.
+
+    Written again for the same run in the same process (a compare run adding its link), the
+    figures and the parts of the page drawn with them are reused, not redrawn: the result
+    rows behind them are final (:data:`FIGURE_MEMO_SIZE` parts are kept).
     """
     runs = _rows(con, "select * from runs where run_id = ?", [run_id])
     if not runs:
@@ -275,22 +316,27 @@ def write_report(
         """,
         [run_id],
     )
-    plots = []
-    for fit in fits:
-        quantity = FITTED_QUANTITIES.get(fit["quantity"])
-        if quantity is None:
-            continue
-        values = quantity_values(con, quantity, run_id)
-        if values.size == 0:
-            continue
-        plots.append(
-            {
-                "quantity": fit["quantity"],
-                "png": _ccdf_plot(values, fit, fit["quantity"]),
-                "caption": f"{quantity_words(fit['quantity'])}: {fit['verdict']}",
-            }
-        )
-        del values
+
+    def ccdf_plots() -> list[dict[str, Any]]:
+        plots = []
+        for fit in fits:
+            quantity = FITTED_QUANTITIES.get(fit["quantity"])
+            if quantity is None:
+                continue
+            values = quantity_values(con, quantity, run_id)
+            if values.size == 0:
+                continue
+            plots.append(
+                {
+                    "quantity": fit["quantity"],
+                    "png": _ccdf_plot(values, fit, fit["quantity"]),
+                    "caption": f"{quantity_words(fit['quantity'])}: {fit['verdict']}",
+                }
+            )
+            del values
+        return plots
+
+    plots = _memo(con, run_id, "ccdf", ccdf_plots)
     stats = _rows(
         con,
         """
@@ -359,11 +405,16 @@ def write_report(
         "fits": fits,
         "comparisons": comparisons,
         "cascade_stats": stats,
-        "sp": spreading_context(con, run_id),
-        "st": structure_context(con, run_id, sources),
+        "sp": _memo(con, run_id, "spreading", lambda: spreading_context(con, run_id)),
+        "st": _memo(con, run_id, "structure", lambda: structure_context(con, run_id, sources)),
         "involved": _comparisons(con, run_id, folder, known_reports or {}),
     }
-    trees = draw_largest_trees(con, run_id, n_trees=n_trees, max_nodes=max_tree_nodes)
+    trees = _memo(
+        con,
+        run_id,
+        f"trees:{n_trees}:{max_tree_nodes}",
+        lambda: draw_largest_trees(con, run_id, n_trees=n_trees, max_nodes=max_tree_nodes),
+    )
     html = render_page(
         "report.html.j2",
         run,
