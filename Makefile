@@ -20,11 +20,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/netdyn run
 
-## Lint, format check, and the whole test suite (what CI runs).
+## Lint, format check, and the whole test suite (what CI runs), one worker per core
+## (pytest-xdist; a file's tests stay together, so its module fixtures are built once).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 ## Build the wheel, install it in a fresh virtualenv outside the checkout, run `netdyn run`.
 wheel-check: $(STAMP)

@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from netdyn.cli import common
 from netdyn.cli.common import (
     DbOption,
     WaitOption,
@@ -22,7 +23,6 @@ from netdyn.cli.common import (
     _require_db,
     _running,
     app,
-    out,
 )
 from netdyn.core.config import db_path
 from netdyn.core.errors import InvalidInputError
@@ -180,7 +180,7 @@ def status(
         typer.echo(json.dumps(data, indent=2))
         return
     n_events = sum(s["n_events"] for s in data["sources"])
-    out.print(
+    common.out.print(
         f"database [bold]{escape(data['database'])}[/] (schema {data['schema_version']:03d}): "
         f"{n_events:,} events in {len(data['sources'])} sources",
         highlight=False,
@@ -208,7 +208,7 @@ def status(
             batches,
             f"{s['n_quarantined']:,}",
         )
-    out.print(table)
+    common.out.print(table)
     recent = Table(
         "run_id",
         "flow",
@@ -234,7 +234,7 @@ def status(
             _duration(r["duration_seconds"]),
             escape(r["report_path"] or ""),
         )
-    out.print(recent)
+    common.out.print(recent)
 
 
 # ------------------------------------------------------------------------------- sql
@@ -383,9 +383,9 @@ def sql(
     if list_named:
         for q in list_queries():
             params = " ".join(f"--param {k}={v}" for k, v in q.parameters.items())
-            out.print(f"[bold]{escape(q.name)}[/]  {escape(q.question)}")
+            common.out.print(f"[bold]{escape(q.name)}[/]  {escape(q.question)}")
             if params:
-                out.print(f"    {escape(params)}", highlight=False)
+                common.out.print(f"    {escape(params)}", highlight=False)
         return
     if named is None:
         if param:
@@ -424,7 +424,7 @@ def sql(
         return
     if fmt is OutputFormat.table:
         with pl.Config(tbl_rows=50, tbl_cols=20, fmt_str_lengths=60):
-            out.print(str(frame), markup=False, highlight=False, soft_wrap=True)
+            common.out.print(str(frame), markup=False, highlight=False, soft_wrap=True)
     else:
         typer.echo(_frame_text(frame, fmt), nl=False)
 
@@ -466,4 +466,4 @@ def export(
     table = Table("table", "rows", title=f"exported to {escape(str(out_dir))}")
     for name, n in counts.items():
         table.add_row(name, f"{n:,}")
-    out.print(table)
+    common.out.print(table)

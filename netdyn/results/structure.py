@@ -74,7 +74,8 @@ SEQUENTIAL_H = DEFAULT_H
 #: h = 10 a test of 10 nulls could never stop early. Three nulls at least as large as the
 #: observed silhouette stop it (p = 3 / l after l nulls); a silhouette above all nulls still
 #: draws them all. On the default run the degree sequence alone gives the observed
-#: silhouette (0.48 against 0.47), so the test stops after 3 nulls instead of 10.
+#: silhouette (0.48 against 0.47), so the test stops after 3 (k-means) and 4 (Gaussian
+#: mixture) nulls instead of 10.
 ROLE_SEQUENTIAL_H = 3
 #: Edge-switching trials per edge of every degree-preserving null (the analytics default is
 #: 10). Measured on the default run's graph (3,937 actors, 65,527 undirected edges, maximum
