@@ -49,6 +49,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import pickle
@@ -59,6 +60,7 @@ from typing import Any
 import igraph as ig
 import numpy as np
 import polars as pl
+from scipy import stats
 
 from netdyn.analytics._igraph_random import igraph_seeded, seed_ints
 from netdyn.analytics.interaction_graph import (
@@ -291,8 +293,36 @@ def _graph_tasks(
     ]
 
 
-def _clear(observed: tuple, nulls: list[tuple], stop_h: int) -> bool:
-    """Every statistic is clearly not in excess of its nulls (see :func:`mesoscale_profile`)."""
+#: One-sided level of each of the two confidence bounds of the "clearly in excess" rule
+#: (see :func:`mesoscale_profile`, Notes).
+EXCESS_ALPHA = 0.001
+
+
+@functools.lru_cache(maxsize=256)
+def _excess_factors(n: int) -> tuple[float, float]:
+    """For n nulls: Student's t quantile / sqrt(n), and sqrt((n - 1) / chi-square quantile)."""
+    t = float(stats.t.ppf(1.0 - EXCESS_ALPHA, n - 1))
+    chi2 = float(stats.chi2.ppf(EXCESS_ALPHA, n - 1))
+    return t / math.sqrt(n), math.sqrt((n - 1) / chi2)
+
+
+def _clearly_in_excess(obs: float, column: np.ndarray, threshold: float) -> bool:
+    """No null reaches ``obs`` and, with 1 - EXCESS_ALPHA confidence each for the null mean
+    (Student's t) and sd (chi-square), ``obs`` is over ``threshold`` null sds above the mean."""
+    n = column.size
+    if n < 3 or bool(np.any(column >= obs)):
+        return False
+    sd = float(column.std(ddof=1))
+    if not sd > 0:
+        return False
+    mean_factor, sd_factor = _excess_factors(n)
+    mean_high = float(column.mean()) + mean_factor * sd
+    return (obs - mean_high) / (sd * sd_factor) > threshold
+
+
+def _clear(observed: tuple, nulls: list[tuple], stop: tuple[int, float]) -> bool:
+    """Every statistic's label decision is clear (see :func:`mesoscale_profile`)."""
+    stop_h, threshold = stop
     if len(nulls) < max(stop_h, 2):
         return False
     values = np.array([r[:3] for r in nulls], dtype=np.float64)
@@ -302,21 +332,26 @@ def _clear(observed: tuple, nulls: list[tuple], stop_h: int) -> bool:
             continue  # a nan z never counts: nothing to decide
         column = values[:, j][np.isfinite(values[:, j])]
         g = int(np.count_nonzero(column >= obs))
-        # h nulls at least as large (Besag & Clifford), and more than a fifth of them, so
-        # that z < 2 on the nulls drawn (Cantelli: at most 1 / (1 + 2²) of any sample lies
-        # 2 sd or more above its mean)
-        if g < stop_h or 5 * g <= column.size:
-            return False
+        # not in excess: h nulls at least as large (Besag & Clifford), and more than a fifth
+        # of them, so that z < 2 on the nulls drawn (Cantelli: at most 1 / (1 + 2²) of any
+        # sample lies 2 sd or more above its mean)
+        if g >= stop_h and 5 * g > column.size:
+            continue
+        if _clearly_in_excess(obs, column, threshold):
+            continue
+        return False
     return True
 
 
-def _sequential(results: Iterator[tuple], n_nulls: int, stop_h: int | None) -> list[tuple]:
+def _sequential(
+    results: Iterator[tuple], n_nulls: int, stop: tuple[int, float] | None
+) -> list[tuple]:
     """The observed graph's statistics, then its nulls in index order until they are clear."""
     out: list[tuple] = []
     try:
         for result in results:
             out.append(result)
-            if len(out) > n_nulls or (stop_h is not None and _clear(out[0], out[1:], stop_h)):
+            if len(out) > n_nulls or (stop is not None and _clear(out[0], out[1:], stop)):
                 break
     finally:
         close = getattr(results, "close", None)
@@ -327,9 +362,9 @@ def _sequential(results: Iterator[tuple], n_nulls: int, stop_h: int | None) -> l
 
 def _group(args: tuple) -> list[tuple]:
     """One group's observed statistics and nulls, computed here (a worker's task)."""
-    bare, sequence, cp, weighted, swaps_per_edge, n_nulls, stop_h, max_targets = args
+    bare, sequence, cp, weighted, swaps_per_edge, n_nulls, stop, max_targets = args
     tasks = _graph_tasks(bare, sequence, cp, weighted, swaps_per_edge, n_nulls, max_targets)
-    return _sequential(map(_task, tasks), n_nulls, stop_h)
+    return _sequential(map(_task, tasks), n_nulls, stop)
 
 
 def _label(z: dict[str, float], threshold: float) -> str:
@@ -469,9 +504,11 @@ def mesoscale_profile(
     z_threshold : float
         z above which a statistic counts as significant for the label (2.0).
     stop_h : int, optional
-        Stop drawing nulls once every statistic is clearly not in excess: at least
-        ``stop_h`` nulls (and more than a fifth of those drawn) as large as the observed
-        value (see Notes). None (default): always draw ``n_nulls``.
+        Stop drawing nulls once every statistic's label decision is clear: either not in
+        excess (at least ``stop_h`` nulls, and more than a fifth of those drawn, as large as
+        the observed value) or clearly in excess (no null as large, and the observed value
+        more than ``z_threshold`` null sds above the null mean by confidence bounds), after
+        at least ``stop_h`` nulls (see Notes). None (default): always draw ``n_nulls``.
     reach_max_targets : int, optional
         Unweighted only: on a graph (observed or null) with more strongly connected
         components than this, estimate each vertex's reach from this many uniformly
@@ -513,16 +550,26 @@ def mesoscale_profile(
 
     *Stopping early* (``stop_h``). The nulls give z-scores, not a test, so a fixed number is
     the default. With ``stop_h`` they are drawn in index order and drawing stops at the
-    first ``l ≥ max(stop_h, 2)`` at which, for every statistic with a finite observed value,
-    ``g ≥ stop_h`` nulls are at least as large as it and ``5 g > l``. The second condition
-    makes the label's decision certain on the nulls drawn: by Cantelli's inequality at most
-    a fifth of any sample lies two sds or more above its mean, so z < 2 for every
-    statistic (for ``z_threshold ≥ 2``). The first is Besag & Clifford's (1991) rule: a
-    statistic whose upper-tail probability under the nulls is at most 0.023 (z > 2 for
-    normal nulls) reaches ``stop_h = 5`` such nulls within 20 draws with probability below
-    7.5 × 10⁻⁵, so an excess is almost never cut short. Means, sds, z-scores and p-values
-    are over the ``l`` nulls drawn (coarser when ``l`` is small); graphs in excess on any
-    statistic, and borderline ones, draw all ``n_nulls``.
+    first ``l ≥ max(stop_h, 2)`` at which every statistic with a finite observed value is
+    decided one way or the other:
+
+    * *not in excess*: ``g ≥ stop_h`` nulls are at least as large as it and ``5 g > l``.
+      The second condition makes the decision certain on the nulls drawn: by Cantelli's
+      inequality at most a fifth of any sample lies two sds or more above its mean, so
+      z < 2 (for ``z_threshold ≥ 2``). The first is Besag & Clifford's (1991) rule: a
+      statistic whose upper-tail probability under the nulls is at most 0.023 (z > 2 for
+      normal nulls) reaches ``stop_h = 5`` such nulls within 20 draws with probability
+      below 7.5 × 10⁻⁵, so an excess is almost never cut short.
+    * *clearly in excess*: no null is as large, and ``(obs − μ⁺) / σ⁺ > z_threshold``,
+      where ``μ⁺ = m + t(1 − α; l − 1) s / √l`` and ``σ⁺ = s √((l − 1) / χ²(α; l − 1))`` are
+      the one-sided upper confidence bounds of the null mean and sd from the l nulls' mean
+      m and sd s (normal nulls; α = :data:`EXCESS_ALPHA` = 0.001 each). The true z then
+      exceeds the threshold unless a bound failed (probability ≤ 2α per look). With
+      ``z_threshold = 2`` it needs a z on the drawn nulls above 16.5 at l = 5, 7.0 at
+      l = 10 and 5.3 at l = 15.
+
+    Means, sds, z-scores and p-values are over the ``l`` nulls drawn (coarser when ``l`` is
+    small); borderline statistics draw all ``n_nulls``.
 
     *Cost* per graph and null: a rewiring (``swaps_per_edge · m`` trials), a Leiden run of
     :data:`LEIDEN_ITERATIONS` iterations, ``core_periphery_strength`` (10 starts of the
@@ -567,7 +614,9 @@ def mesoscale_profile(
         results = _run_tasks(tasks, workers)
     else:
         results = _sequential(
-            ordered_map(_task, tasks, n_jobs=workers, label="mesoscale nulls"), n_nulls, stop_h
+            ordered_map(_task, tasks, n_jobs=workers, label="mesoscale nulls"),
+            n_nulls,
+            (stop_h, float(z_threshold)),
         )
     return _profile_from(bare, results[0], results[1:], z_threshold, max_targets, weighted)
 
@@ -757,7 +806,8 @@ def community_profiles(
             skipped_rows.append(key | sizes)
             continue
         kept.append((key | sizes, bare, len(tasks)))
-        tasks.append((bare, child, cp, weighted, int(swaps_per_edge), n_nulls, stop_h, max_targets))
+        stop = None if stop_h is None else (stop_h, float(z_threshold))
+        tasks.append((bare, child, cp, weighted, int(swaps_per_edge), n_nulls, stop, max_targets))
     if stop_h is None:
         flat = _run_tasks(
             [t for task in tasks for t in _graph_tasks(*task[:6], max_targets)], workers

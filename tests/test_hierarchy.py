@@ -244,19 +244,41 @@ def test_community_profiles_guards_and_empty():
 
 
 # ---------------------------------------------------------------------------------------------
-# stopping early once every statistic is clearly not in excess
+# stopping early once every statistic is clearly not in excess, or clearly in excess
 # ---------------------------------------------------------------------------------------------
 
 STOP_ARGS = {"cp_strength": degree_core_correlation, "n_nulls": 20, "seed": 11}
 
 
-def test_an_excess_draws_every_null_and_stopping_early_keeps_its_numbers():
+def test_a_clear_excess_stops_early_on_a_prefix_of_the_same_nulls_with_the_same_label():
     graph = planted_blocks(1)
     stopped = mesoscale_profile(graph, stop_h=5, **STOP_ARGS)
     full = mesoscale_profile(graph, **STOP_ARGS)
+    n = stopped.null_values.height
     assert stopped.label == full.label == "modular"
-    assert stopped.null_values.height == 20
-    assert stopped.summary.equals(full.summary)
+    # modularity z = 94 on all 20 nulls: clear after the first 5; the core-periphery
+    # strength is below all its nulls and the GRC (0 on a forest of blocks) equals them
+    assert n == 5
+    assert stopped.null_values.equals(full.null_values.head(n))
+    z = dict(zip(stopped.summary["statistic"], stopped.summary["z_score"], strict=True))
+    assert z["modularity"] > 16.5  # what five nulls need (see the next test)
+
+
+@pytest.mark.parametrize(
+    ("n", "z", "clear"),
+    [(5, 16.4, False), (5, 16.6, True), (10, 6.9, False), (10, 7.0, True), (15, 5.2, False),
+     (15, 5.3, True)],
+)  # fmt: skip
+def test_clearly_in_excess_needs_the_confidence_bounds_above_the_threshold(n, z, clear):
+    from netdyn.analytics.hierarchy import _clearly_in_excess
+
+    # n nulls with mean 0 and sd 1 exactly: the observed value is its z on the drawn nulls
+    column = np.random.default_rng(n).normal(size=n)
+    column = (column - column.mean()) / column.std(ddof=1)
+    assert _clearly_in_excess(z, column, 2.0) is clear
+    # a null as large as the observed value, or no spread, never makes it clear
+    assert not _clearly_in_excess(z, np.r_[column[:-1], z], 2.0)
+    assert not _clearly_in_excess(z, np.zeros(n), 2.0)
 
 
 @pytest.mark.parametrize("seed", [2, 5])
@@ -292,6 +314,9 @@ def test_stopping_early_does_not_depend_on_n_jobs():
     one = community_profiles(events, n_jobs=1, **kw).profiles
     two = community_profiles(events, n_jobs=2, **kw).profiles
     assert one.equals(two)
-    assert one["n_nulls"].to_list()[0] == 20  # "b": planted blocks, modular: all nulls
+    # "b": planted blocks, clearly modular, stops early too (a clear excess), and it is
+    # the group that stopped which the workers must not change
+    assert one["community"][0] == "b" and one["label"][0] == "modular"
+    assert one["n_nulls"][0] < 20
     with pytest.raises(InvalidInputError, match="stop_h must be an integer >= 1"):
         community_profiles(events, **(kw | {"stop_h": 0}))

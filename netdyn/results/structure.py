@@ -86,9 +86,10 @@ ROLE_SEQUENTIAL_H = 3
 #: phi(k) at k = 10, 30, 60, 100 agree with 10 per edge within one null sd from k = 2 on.
 #: Three per edge is a third of the switching cost.
 NULL_SWAPS_PER_EDGE = 3
-#: The mesoscale nulls give z-scores, not a test: a community (window) stops drawing them
-#: once every statistic is clearly not in excess (this many nulls at least as large as the
-#: observed value, and over a fifth of those drawn; analytics.hierarchy.mesoscale_profile).
+#: The mesoscale nulls give z-scores, not a test: a community (window) stops drawing them,
+#: after at least this many, once every statistic is clearly not in excess (this many nulls
+#: at least as large as the observed value, and over a fifth of those drawn) or clearly in
+#: excess (confidence bounds; analytics.hierarchy.mesoscale_profile).
 MESOSCALE_STOP_H = 5
 #: Default windows of the per-window community profiles.
 WEEKLY = WindowSpec.parse("7d")
@@ -204,8 +205,8 @@ def write_structure(
     ``h``, ``stopped_early`` and ``p_value_resolution`` (``1 / (n_nulls_max + 1)``).
     The rich-club normalisation is a ratio to a mean, not a test: it keeps a fixed number
     of randomisations (``rich_club.n_nulls``). The mesoscale z-scores stop drawing only
-    once every statistic is clearly not in excess (:data:`MESOSCALE_STOP_H`; the rule and
-    why it cannot change a label are in
+    once every statistic is clearly not in excess or clearly in excess
+    (:data:`MESOSCALE_STOP_H`; the rules and why they almost never change a label are in
     :func:`netdyn.analytics.hierarchy.mesoscale_profile`); ``mesoscale_profiles.n_nulls``
     counts the nulls drawn. Every null makes :data:`NULL_SWAPS_PER_EDGE` switching trials
     per edge (the measurement behind that number is at its definition).
