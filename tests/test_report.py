@@ -729,3 +729,20 @@ def test_a_report_written_again_reuses_its_figures(built, con, tmp_path, monkeyp
     finally:
         other.close()
     assert len(drawn) == 2 * n_first
+
+
+def test_log_axes_are_labelled_in_plain_text_and_wide_ones_lose_their_minor_ticks():
+    import matplotlib.pyplot as plt
+
+    from netdyn.report.figures import PowerLabels, png
+
+    fig, (wide, narrow) = plt.subplots(1, 2)
+    wide.loglog([1e-3, 1e3], [1, 1e5])
+    narrow.loglog([2, 5], [2, 5])
+    axes = [wide.xaxis, wide.yaxis, narrow.xaxis]
+    png(fig)
+    assert all(isinstance(a.get_major_formatter(), PowerLabels) for a in axes)
+    labels = [t.get_text() for t in wide.xaxis.get_ticklabels()]
+    assert "10⁻³" in labels and "10³" in labels and not any("$" in t for t in labels)
+    assert len(wide.xaxis.get_minorticklocs()) == 0  # six decades: no minor ticks
+    assert len(narrow.xaxis.get_minorticklocs()) > 0  # under one decade: kept
