@@ -270,17 +270,15 @@ def _cluster_one(
     ks: Sequence[int],
     subsample: np.ndarray | None,
     ss: np.random.SeedSequence,
-    fit_rows: np.ndarray | None = None,
-    silhouette: _Silhouette | None = None,
+    fit_rows: np.ndarray | None,
+    silhouette: _Silhouette,
 ) -> tuple[int, float, list[float], np.ndarray]:
     """Best k, its silhouette, silhouette per k and the canonical labels of the best k.
 
     The models are fitted on ``x[fit_rows]`` (every row if ``None``) and label every row;
     the silhouette is on the rows ``subsample`` (every row if ``None``), scored by
-    ``silhouette`` (built from those rows) if given.
+    ``silhouette`` (built from those rows).
     """
-    if silhouette is None:
-        silhouette = _Silhouette(x if subsample is None else x[subsample])
     best_k, best_s, best_labels = 1, math.nan, np.zeros(x.shape[0], dtype=np.int64)
     scores: list[float] = []
     for k, child in zip(ks, child_seeds(ss, len(ks)), strict=True):
