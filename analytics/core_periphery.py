@@ -84,6 +84,8 @@ MODES: tuple[str, ...] = ("all", "in", "out")
 #: Borgatti–Everett models of :func:`borgatti_everett`.
 MODELS: tuple[str, ...] = ("discrete", "continuous")
 
+#: Starts of the discrete heuristic (``n_starts``): the best of them is kept.
+DEFAULT_STARTS = 10
 _REFINE_ROUNDS = 100  # at most this many improving rounds per start of the discrete fit
 _RHO_TOL = 1e-12  # an improvement of rho smaller than this ends a start
 _LBFGS_OPTIONS = {"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
@@ -423,7 +425,7 @@ def borgatti_everett(
     *,
     model: str = "discrete",
     n_nulls: int = 100,
-    n_starts: int = 10,
+    n_starts: int = DEFAULT_STARTS,
     swaps_per_edge: float = 10.0,
     h: int = DEFAULT_H,
     seed: int | np.random.SeedSequence | None = None,
@@ -654,7 +656,15 @@ def core_periphery_strength(
     >>> round(core_periphery_strength(ig.Graph.Star(6), seed=0), 12)
     1.0
     """
-    return borgatti_everett(graph, model="discrete", n_nulls=0, seed=seed).rho
+    # borgatti_everett's observed fit without its per-actor table (this runs once per
+    # mesoscale null: building the table of names cost a third of a small graph's fit)
+    graph = _check_graph(graph)
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    n = graph.vcount()
+    u, v = _simple_undirected(n, _edge_array(graph))
+    return float(
+        _fit(n, u, v, "discrete", DEFAULT_STARTS, np.random.default_rng(child_seed(root, 0)))[2]
+    )
 
 
 def _null_fit(task: tuple[Any, ...]) -> float:
@@ -730,8 +740,41 @@ class _Prefixes:
 
 
 def _order_by(score: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
-    """Vertices by descending score, ties in the order of ``tiebreak``."""
+    """Vertices by descending score, ties in the order of ``tiebreak``.
+
+    The order of ``np.lexsort((tiebreak, -score))``, which a test holds it to; integral
+    scores (degrees, neighbour counts) take :func:`_keyed_order`'s faster path.
+    """
+    if score.size < _KEYED_MIN_VERTICES:
+        return np.lexsort((tiebreak, -score))
+    top = score.max()
+    if score.min() >= 0 and top < _INT_KEY_MAX and np.all(score == np.floor(score)):
+        return _keyed_order((top - score).astype(np.int64), tiebreak)
     return np.lexsort((tiebreak, -score))
+
+
+#: Below this many vertices ``np.lexsort`` is as fast (measured: equal at 1,000, the keyed
+#: path 1.8x faster at 3,000 and 3x at 30,000).
+_KEYED_MIN_VERTICES = 1_024
+#: Integer sort keys below this are sorted as 16-bit (numpy's radix sort), else 32-bit.
+_INT16_KEYS = 2**16
+#: Larger integer keys than this go to ``np.lexsort`` (they never occur: degrees are smaller).
+_INT_KEY_MAX = 2**30
+
+
+def _keyed_order(key: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+    """``np.lexsort((tiebreak, key))`` for non-negative integer ``key``, three times faster.
+
+    ``tiebreak`` is sorted once (an unstable sort, unless it holds ties, which a stable
+    sort then orders by index as lexsort does), then the small integer keys of that order
+    by a stable (radix) sort; the two sorts give lexsort's order exactly.
+    """
+    first = np.argsort(tiebreak)
+    ranked = tiebreak[first]
+    if ranked.size > 1 and np.any(ranked[1:] == ranked[:-1]):
+        first = np.argsort(tiebreak, kind="stable")
+    dtype = np.uint16 if key.size == 0 or key.max() < _INT16_KEYS else np.uint32
+    return first[np.argsort(key[first].astype(dtype), kind="stable")]
 
 
 def _fit_discrete(
@@ -773,8 +816,20 @@ def _fit_discrete(
 
 
 def _split_order(x: np.ndarray, n_peri: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Core vertices, then periphery vertices, each by descending periphery-neighbour count."""
-    return np.lexsort((rng.random(x.size), -n_peri, ~x))
+    """Core vertices, then periphery vertices, each by descending periphery-neighbour count.
+
+    The order of ``np.lexsort((rng.random(n), -n_peri, ~x))`` (a test holds it to that).
+    """
+    tiebreak = rng.random(x.size)
+    if x.size < _KEYED_MIN_VERTICES:
+        return np.lexsort((tiebreak, -n_peri, ~x))
+    top = n_peri.max()
+    integral = n_peri.min() >= 0 and np.all(n_peri == np.floor(n_peri))
+    if integral and 2 * (top + 1) < _INT_KEY_MAX:
+        span = np.int64(top) + 1
+        key = (~x).astype(np.int64) * span + (top - n_peri).astype(np.int64)
+        return _keyed_order(key, tiebreak)
+    return np.lexsort((tiebreak, -n_peri, ~x))
 
 
 def _continuous_rho(c: np.ndarray, adj: sp.csr_matrix, m: int) -> float:

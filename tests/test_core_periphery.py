@@ -405,3 +405,38 @@ def test_the_test_is_sequential_and_stops_when_clearly_not_significant():
     assert fixed.to_dict()["p_value_resolution"] == pytest.approx(0.01)
     with pytest.raises(InvalidInputError, match="h must be an integer ≥ 1"):
         borgatti_everett(g, h=0)
+
+
+@pytest.mark.parametrize("n", [5, 300, 1_500, 5_000])
+def test_keyed_orders_equal_lexsort(n):
+    """The fast vertex orders of the discrete heuristic are lexsort's orders, ties included."""
+    rng = np.random.default_rng(n)
+    for trial in range(40):
+        x = rng.random(n) < rng.random()
+        n_peri = rng.integers(0, [3, 70, 70_000][trial % 3], n).astype(float)
+        tiebreak = np.round(rng.random(n), 2) if trial % 2 else rng.random(n)  # with ties
+        assert np.array_equal(
+            core_periphery._order_by(n_peri, tiebreak), np.lexsort((tiebreak, -n_peri))
+        )
+        a, b = np.random.default_rng(trial), np.random.default_rng(trial)
+        assert np.array_equal(
+            core_periphery._split_order(x, n_peri, a), np.lexsort((b.random(n), -n_peri, ~x))
+        )
+    scores = rng.random(n)  # not integral: lexsort itself
+    tiebreak = rng.random(n)
+    assert np.array_equal(
+        core_periphery._order_by(scores, tiebreak), np.lexsort((tiebreak, -scores))
+    )
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [ig.Graph.Barabasi(3_000, 3), ig.Graph.Erdos_Renyi(400, 0.03), ig.Graph.Star(30)],
+    ids=["ba", "er", "star"],
+)
+def test_core_periphery_strength_is_the_fits_rho(graph):
+    """The lean strength (no per-actor table) is borgatti_everett's rho, bit for bit."""
+    for seed in range(3):
+        fit = borgatti_everett(graph, n_nulls=0, seed=seed)
+        assert core_periphery_strength(graph, seed=seed) == fit.rho
+    assert math.isnan(core_periphery_strength(ig.Graph(3)))
