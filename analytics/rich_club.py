@@ -7,9 +7,9 @@ which removes the part of ``φ(k)`` that the degrees alone imply: even a random 
 ``φ(k)`` rising with ``k``.
 
 Conventions: the undirected simple graph is used (directions dropped, loops and repeated
-edges removed, weights ignored); randomisations are igraph edge switching (Maslov &
-Sneppen 2002) seeded through :class:`numpy.random.SeedSequence`, one child per
-randomisation, so results do not depend on ``n_jobs``.
+edges removed, weights ignored); randomisations are global curveball trades
+(:mod:`netdyn.analytics.curveball`) seeded through :class:`numpy.random.SeedSequence`, one
+child per randomisation, so results do not depend on ``n_jobs``.
 
 References
 ----------
@@ -33,13 +33,14 @@ from netdyn.analytics.core_periphery import (
     _check_count,
     _check_graph,
     _check_jobs,
-    _check_swaps,
+    _check_trades,
     _chunks,
     _edge_array,
-    _rewired_edges,
+    _null_edges,
     _run_chunks,
     _simple_undirected,
 )
+from netdyn.analytics.curveball import GLOBAL_TRADES
 
 __all__ = ["rich_club"]
 
@@ -48,7 +49,7 @@ def rich_club(
     graph: ig.Graph,
     *,
     n_randomisations: int = 20,
-    swaps_per_edge: float = 10.0,
+    global_trades: int = GLOBAL_TRADES,
     seed: int | np.random.SeedSequence | None = None,
     n_jobs: int | None = None,
 ) -> pl.DataFrame:
@@ -61,9 +62,9 @@ def rich_club(
     n_randomisations : int, default 20
         Degree-preserving randomisations for the normalisation, ≥ 0 (0: raw coefficient
         only, the random columns are null).
-    swaps_per_edge : float, default 10
-        Each randomisation makes ``ceil(swaps_per_edge · m)`` edge-switching trials
-        (igraph ``rewire``, simple graphs only).
+    global_trades : int, default :data:`netdyn.analytics.curveball.GLOBAL_TRADES`
+        Global curveball trades per randomisation
+        (:func:`netdyn.analytics.curveball.curveball_edges`).
     seed : int, numpy.random.SeedSequence or None, default None
         Root of the randomisations' seeds.
     n_jobs : int, optional
@@ -83,7 +84,7 @@ def rich_club(
     Raises
     ------
     InvalidInputError
-        If ``graph`` is not an igraph Graph, or ``n_randomisations``, ``swaps_per_edge`` or
+        If ``graph`` is not an igraph Graph, or ``n_randomisations``, ``global_trades`` or
         ``n_jobs`` is out of range.
 
     Notes
@@ -93,27 +94,28 @@ def rich_club(
     key (Zhou & Mondragón 2004, with degree *greater than* k).
 
     *Normalisation* (Colizza et al. 2006). ``phi_normalised = φ(k) / ⟨φ_rand(k)⟩`` over
-    ``n_randomisations`` independent edge-switching randomisations (Maslov & Sneppen 2002)
-    of the graph, each started from the observed graph. Degrees are preserved, so every
-    randomisation has the same ``n_rich``. 10 trials per edge is the usual choice; networkx
-    uses 100 per edge and a single randomisation. Values above 1 indicate rich-club
+    ``n_randomisations`` independent degree-preserving randomisations of the graph, each
+    started from the observed graph: uniform samples of the simple graphs with its degree
+    sequence by global curveball trades (Carstens et al. 2018), where Colizza et al. used
+    edge switching (Maslov & Sneppen 2002) and networkx uses 100 switches per edge and a
+    single randomisation. Degrees are preserved, so every randomisation has the same
+    ``n_rich``. Values above 1 indicate rich-club
     ordering beyond what the degrees imply.
 
     *A fixed number of randomisations.* The normalisation is a ratio to a mean, not a test,
     so there is no decision to stop on (a sequential Monte-Carlo test,
     :mod:`netdyn.analytics.monte_carlo`, serves p-values). Each randomisation only costs
-    its switching (nothing is refitted), so fewer trials per edge is the saving (the
-    analyze flow uses 3; see :data:`netdyn.results.structure.NULL_SWAPS_PER_EDGE`). The
+    its trades (nothing is refitted). The
     closed-form expectation for uncorrelated networks, ``φ_unc(k) ≈ k² / (⟨k⟩ n)``
     (Colizza et al. 2006), ignores the structural cut-off of simple graphs with hubs and is
     not used.
 
-    *Cost*: O(m) for the raw coefficient; ``n_randomisations · swaps_per_edge · m``
-    switching trials (about 1 µs each) for the normalisation.
+    *Cost*: O(m) for the raw coefficient; O(n_randomisations · global_trades · m) for the
+    normalisation.
 
     References
     ----------
-    Zhou & Mondragón (2004); Colizza et al. (2006).
+    Zhou & Mondragón (2004); Colizza et al. (2006); Carstens et al. (2018).
 
     Examples
     --------
@@ -123,7 +125,7 @@ def rich_club(
     """
     graph = _check_graph(graph)
     n_rand = _check_count("n_randomisations", n_randomisations, 0)
-    swaps = _check_swaps(swaps_per_edge)
+    trades = _check_trades(global_trades)
     n_jobs = _check_jobs(n_jobs)
     n = graph.vcount()
     u, v = _simple_undirected(n, _edge_array(graph))
@@ -143,7 +145,7 @@ def rich_club(
     if n_rand > 0:
         root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         seeds = root.spawn(n_rand)
-        tasks = [(n, u, v, swaps, n_rich, list(part)) for part in _chunks(seeds, n_jobs)]
+        tasks = [(n, u, v, trades, n_rich, list(part)) for part in _chunks(seeds, n_jobs)]
         rand = np.concatenate(
             _run_chunks(
                 _rich_club_chunk,
@@ -191,11 +193,10 @@ def _phi(n_edges: np.ndarray, n_rich: np.ndarray) -> np.ndarray:
 
 
 def _rich_club_chunk(task: tuple[Any, ...]) -> np.ndarray:
-    n, u, v, swaps, n_rich, seeds = task
-    base = ig.Graph(n=n, edges=np.column_stack([u, v]).tolist())
+    n, u, v, trades, n_rich, seeds = task
     out = np.empty((len(seeds), n_rich.size))
     for i, s in enumerate(seeds):
-        ru, rv = _rewired_edges(base, swaps, np.random.default_rng(s))
+        ru, rv = _null_edges(n, u, v, trades, np.random.default_rng(s))
         degree = np.bincount(np.concatenate([ru, rv]), minlength=n)
         out[i] = _phi(_rich_edges(degree, ru, rv, n_rich.size), n_rich)
     return out

@@ -10,14 +10,14 @@ and repeats discarded — then times, on one core:
 * k-cores (igraph) and s-cores (heap peeling, unit weights), and the raw rich club;
 
 and then the significance test of the continuous fit: ``--nulls`` degree-preserving
-randomisations (``--swaps-per-edge`` edge-switching trials per edge each), each refitted, on
+randomisations (``--global-trades`` global curveball trades each), each refitted, on
 ``--n-jobs`` processes (target ≤ 10 minutes for 100 nulls on 2 cores). Prints wall times,
 the fitted numbers, and the peak resident memory of this process and of its workers.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_core_periphery.py [--n 100000] [--m 1000000]
-        [--nulls 100] [--n-jobs 2] [--swaps-per-edge 10] [--skip-nulls] [--seed 20240601]
+        [--nulls 100] [--n-jobs 2] [--global-trades 10] [--skip-nulls] [--seed 20240601]
 
 Smaller sizes, e.g. ``--n 10000 --m 100000 --nulls 20``, run in seconds.
 """
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--m", type=int, default=1_000_000, help="edges")
     parser.add_argument("--nulls", type=int, default=100, help="null graphs to refit")
     parser.add_argument("--n-jobs", type=int, default=2, help="processes for the nulls")
-    parser.add_argument("--swaps-per-edge", type=float, default=10.0, help="rewiring trials")
+    parser.add_argument("--global-trades", type=int, default=10, help="curveball trades")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--skip-nulls", action="store_true", help="time the fits only")
     args = parser.parse_args()
@@ -119,7 +119,7 @@ def main() -> None:
                 graph,
                 model="continuous",
                 n_nulls=args.nulls,
-                swaps_per_edge=args.swaps_per_edge,
+                global_trades=args.global_trades,
                 seed=args.seed,
                 n_jobs=args.n_jobs,
             ),

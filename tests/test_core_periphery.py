@@ -244,8 +244,8 @@ def test_rich_club_degenerate_and_bad_arguments():
     assert rich_club(ig.Graph()).height == 0
     with pytest.raises(InvalidInputError, match="n_randomisations"):
         rich_club(ig.Graph([(0, 1)]), n_randomisations=-1)
-    with pytest.raises(InvalidInputError, match="swaps_per_edge"):
-        rich_club(ig.Graph([(0, 1)]), swaps_per_edge=0)
+    with pytest.raises(InvalidInputError, match="global_trades"):
+        rich_club(ig.Graph([(0, 1)]), global_trades=0)
 
 
 # --------------------------------------------------------------------------- Borgatti–Everett
@@ -379,7 +379,8 @@ def test_degenerate_graphs_have_no_rho(graph):
         ({"n_nulls": -1}, "n_nulls must be an integer ≥ 0"),
         ({"n_starts": 0}, "n_starts must be an integer ≥ 1"),
         ({"n_jobs": 0}, "n_jobs must be an integer ≥ 1"),
-        ({"swaps_per_edge": -2.0}, "swaps_per_edge must be a number > 0"),
+        ({"global_trades": 0}, "global_trades must be an integer >= 1"),
+        ({"global_trades": 2.5}, "global_trades must be an integer >= 1"),
     ],
 )
 def test_borgatti_everett_rejects_bad_arguments(kwargs, match):

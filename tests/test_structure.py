@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from netdyn.analytics.curveball import GLOBAL_TRADES
 from netdyn.ingest.load import ingest_chunk
 from netdyn.report.structure_section import null_test_words, structure_context
-from netdyn.results.structure import NULL_SWAPS_PER_EDGE, run_graph, write_structure
+from netdyn.results.structure import run_graph, write_structure
 from netdyn.store.canonical import Chunk
 from netdyn.store.db import connect, invariant_violations
 from netdyn.store.runs import start_run
@@ -180,7 +181,8 @@ def test_stored_rows_say_how_many_nulls_were_drawn(planted):
     # significant: every null drawn, the p-value at its resolution 1 / 31
     assert n_nulls == detail["n_nulls_max"] == 30 and not detail["stopped_early"]
     assert detail["p_value_resolution"] == pytest.approx(1 / 31)
-    assert detail["swaps_per_edge"] == NULL_SWAPS_PER_EDGE
+    assert detail["null_sampler"] == "global curveball"
+    assert detail["global_trades"] == GLOBAL_TRADES
     for n, role_detail in con.execute(
         "select n_nulls, detail from role_fits where run_id = ?", [run]
     ).fetchall():

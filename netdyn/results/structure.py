@@ -77,14 +77,16 @@ SEQUENTIAL_H = DEFAULT_H
 #: silhouette (0.48 against 0.47), so the test stops after 3 (k-means) and 4 (Gaussian
 #: mixture) nulls instead of 10.
 ROLE_SEQUENTIAL_H = 3
-#: Edge-switching trials per edge of every degree-preserving null (the analytics default is
-#: 10). Measured on the default run's graph (3,937 actors, 65,527 undirected edges, maximum
-#: degree 1,522; 12 nulls each): the share of the observed edges still present after
-#: k·m trials is 40, 26, 23, 21.5 and 21.3 % for k = 1, 2, 3, 5, 10 — 21 % being what an
-#: independent draw shares with it (the hub's edges) — and the nulls' discrete
-#: Borgatti–Everett rho (0.22173 ± 0.00006 at 3, 0.22174 ± 0.00009 at 10) and rich-club
-#: phi(k) at k = 10, 30, 60, 100 agree with 10 per edge within one null sd from k = 2 on.
-#: Three per edge is a third of the switching cost.
+#: Edge-switching trials per edge of the role and mesoscale nulls, which are directed and
+#: switched by igraph (the core-periphery and rich-club nulls are undirected and drawn by
+#: global curveball trades, analytics.curveball; the analytics default is 10). Measured on
+#: the default run's graph (3,937 actors, 65,527 undirected edges, maximum degree 1,522;
+#: 12 nulls each, when these nulls were switched too): the share of the observed edges
+#: still present after k·m trials is 40, 26, 23, 21.5 and 21.3 % for k = 1, 2, 3, 5, 10 —
+#: 21 % being what an independent draw shares with it (the hub's edges) — and the nulls'
+#: discrete Borgatti–Everett rho (0.22173 ± 0.00006 at 3, 0.22174 ± 0.00009 at 10) and
+#: rich-club phi(k) at k = 10, 30, 60, 100 agree with 10 per edge within one null sd from
+#: k = 2 on. Three per edge is a third of the switching cost.
 NULL_SWAPS_PER_EDGE = 3
 #: The mesoscale nulls give z-scores, not a test: a community (window) stops drawing them,
 #: after at least this many, once every statistic is clearly not in excess (this many nulls
@@ -208,8 +210,11 @@ def write_structure(
     once every statistic is clearly not in excess or clearly in excess
     (:data:`MESOSCALE_STOP_H`; the rules and why they almost never change a label are in
     :func:`netdyn.analytics.hierarchy.mesoscale_profile`); ``mesoscale_profiles.n_nulls``
-    counts the nulls drawn. Every null makes :data:`NULL_SWAPS_PER_EDGE` switching trials
-    per edge (the measurement behind that number is at its definition).
+    counts the nulls drawn. The core-periphery and rich-club nulls are uniform samples of the
+    simple graphs with the degree sequence by global curveball trades
+    (:mod:`netdyn.analytics.curveball`); the role and mesoscale nulls keep the in- and
+    out-degrees and make :data:`NULL_SWAPS_PER_EDGE` switching trials per edge (the
+    measurement behind that number is at its definition).
 
     *Cost* on the default run (3,937 actors, 65,527 undirected edges): about 200 CPU-s with
     100/10/20/20 fixed nulls at 10 trials per edge before; the sequential tests, three trials
@@ -253,7 +258,6 @@ def write_structure(
             model=model,
             n_nulls=n_nulls,
             h=SEQUENTIAL_H,
-            swaps_per_edge=NULL_SWAPS_PER_EDGE,
             seed=seeds[i],
             n_jobs=n_jobs,
         )
@@ -276,7 +280,9 @@ def write_structure(
                 "detail": json.dumps(
                     {
                         "n_edges": fit.n_edges,
-                        "swaps_per_edge": fit.swaps_per_edge,
+                        # the nulls' sampler (analytics.curveball)
+                        "null_sampler": "global curveball",
+                        "global_trades": fit.global_trades,
                         "seed": seeds[i],
                         # the sequential test (Besag & Clifford 1991): nulls drawn of at most
                         # n_nulls_max, and the smallest p-value the test could give
@@ -298,7 +304,6 @@ def write_structure(
     club = rich_club(
         graph,
         n_randomisations=rich_club_nulls,
-        swaps_per_edge=NULL_SWAPS_PER_EDGE,
         seed=seeds[2],
         n_jobs=n_jobs,
     )
