@@ -687,7 +687,7 @@ def _fit(
         x, rho = _fit_discrete(n, u, v, adj, n_starts, rng)
         return x.astype(float), x, rho
     score, rho = _fit_continuous(n, u, v, adj)
-    order = _order_by(score, rng.random(n))
+    order = _order_by(score, rng)
     c, _ = _Prefixes.of(n, u.size).best(u, v, order)
     x = np.zeros(n, dtype=bool)
     x[order[:c]] = True
@@ -738,42 +738,35 @@ class _Prefixes:
         return best + 1, float(rho[best])
 
 
-def _order_by(score: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
-    """Vertices by descending score, ties in the order of ``tiebreak``.
+def _order_by(score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Vertices by descending score, ties in a uniformly random order.
 
-    The order of ``np.lexsort((tiebreak, -score))``, which a test holds it to; integral
-    scores (degrees, neighbour counts) take :func:`_keyed_order`'s faster path.
+    The order of ``perm[np.lexsort((-score[perm],))]`` with ``perm = rng.permutation(n)``
+    (a test holds it to that); integral scores (degrees, neighbour counts) are sorted by
+    :func:`_stable_argsort`'s radix passes, others by a stable float sort.
     """
-    if score.size < _KEYED_MIN_VERTICES:
-        return np.lexsort((tiebreak, -score))
-    top = score.max()
-    if score.min() >= 0 and top < _INT_KEY_MAX and np.all(score == np.floor(score)):
-        return _keyed_order((top - score).astype(np.int64), tiebreak)
-    return np.lexsort((tiebreak, -score))
+    perm = rng.permutation(score.size)
+    ranked = score[perm]
+    top = ranked.max(initial=0.0)
+    if ranked.min(initial=0.0) >= 0 and top < _INT_KEYS and np.all(ranked == np.floor(ranked)):
+        return perm[_stable_argsort((top - ranked).astype(np.int64))]
+    return perm[np.argsort(-ranked, kind="stable")]
 
 
-#: Below this many vertices ``np.lexsort`` is as fast (measured: equal at 1,000, the keyed
-#: path 1.8x faster at 3,000 and 3x at 30,000).
-_KEYED_MIN_VERTICES = 1_024
-#: Integer sort keys below this are sorted as 16-bit (numpy's radix sort), else 32-bit.
-_INT16_KEYS = 2**16
-#: Larger integer keys than this go to ``np.lexsort`` (they never occur: degrees are smaller).
-_INT_KEY_MAX = 2**30
+#: Integer sort keys must be below this (two 16-bit radix passes); degrees are far smaller.
+_INT_KEYS = 2**31
 
 
-def _keyed_order(key: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
-    """``np.lexsort((tiebreak, key))`` for non-negative integer ``key``, three times faster.
+def _stable_argsort(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for integer keys in ``[0, 2**32)``, by radix passes.
 
-    ``tiebreak`` is sorted once (an unstable sort, unless it holds ties, which a stable
-    sort then orders by index as lexsort does), then the small integer keys of that order
-    by a stable (radix) sort; the two sorts give lexsort's order exactly.
+    numpy sorts 16-bit integers stably by radix sort in O(n) but larger ones by timsort;
+    keys of 16 bits or fewer take one pass, larger ones two (low half, then high half).
     """
-    first = np.argsort(tiebreak)
-    ranked = tiebreak[first]
-    if ranked.size > 1 and np.any(ranked[1:] == ranked[:-1]):
-        first = np.argsort(tiebreak, kind="stable")
-    dtype = np.uint16 if key.size == 0 or key.max() < _INT16_KEYS else np.uint32
-    return first[np.argsort(key[first].astype(dtype), kind="stable")]
+    if key.size == 0 or key.max() < 2**16:
+        return np.argsort(key.astype(np.uint16), kind="stable")
+    low = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((key[low] >> 16).astype(np.uint16), kind="stable")]
 
 
 def _fit_discrete(
@@ -789,7 +782,7 @@ def _fit_discrete(
     best_x, best_rho = np.zeros(n, dtype=bool), -math.inf
     for start in range(n_starts):
         if start == 0:  # by degree
-            order = _order_by(degree, rng.random(n))
+            order = _order_by(degree, rng)
         else:  # a random core set of random size, then its np order
             x0 = rng.random(n) < rng.uniform(0.02, 0.98)
             order = _split_order(x0, adj @ (~x0).astype(float), rng)
@@ -798,7 +791,7 @@ def _fit_discrete(
         x[order[:c]] = True
         for _ in range(_REFINE_ROUNDS):
             n_peri = adj @ (~x).astype(float)
-            candidates = [_split_order(x, n_peri, rng), _order_by(n_peri, rng.random(n))]
+            candidates = [_split_order(x, n_peri, rng), _order_by(n_peri, rng)]
             c_new, rho_new, order_new = -1, -math.inf, None
             for cand in candidates:
                 cc, rr = prefixes.best(u, v, cand)
@@ -817,18 +810,20 @@ def _fit_discrete(
 def _split_order(x: np.ndarray, n_peri: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Core vertices, then periphery vertices, each by descending periphery-neighbour count.
 
-    The order of ``np.lexsort((rng.random(n), -n_peri, ~x))`` (a test holds it to that).
+    Ties in a uniformly random order: ``perm[np.lexsort((-n_peri[perm], ~x[perm]))]`` with
+    ``perm = rng.permutation(n)`` (a test holds it to that), by radix passes.
     """
-    tiebreak = rng.random(x.size)
-    if x.size < _KEYED_MIN_VERTICES:
-        return np.lexsort((tiebreak, -n_peri, ~x))
-    top = n_peri.max()
-    integral = n_peri.min() >= 0 and np.all(n_peri == np.floor(n_peri))
-    if integral and 2 * (top + 1) < _INT_KEY_MAX:
-        span = np.int64(top) + 1
-        key = (~x).astype(np.int64) * span + (top - n_peri).astype(np.int64)
-        return _keyed_order(key, tiebreak)
-    return np.lexsort((tiebreak, -n_peri, ~x))
+    perm = rng.permutation(x.size)
+    ranked = n_peri[perm]
+    top = ranked.max(initial=0.0)
+    if (
+        ranked.min(initial=0.0) >= 0
+        and 2 * top + 1 < _INT_KEYS
+        and np.all(ranked == np.floor(ranked))
+    ):
+        key = (top - ranked).astype(np.int64) + (~x[perm]).astype(np.int64) * (np.int64(top) + 1)
+        return perm[_stable_argsort(key)]
+    return perm[np.lexsort((-ranked, ~x[perm]))]
 
 
 def _continuous_rho(c: np.ndarray, adj: sp.csr_matrix, m: int) -> float:
