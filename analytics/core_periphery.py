@@ -617,7 +617,10 @@ def borgatti_everett(
 
 
 def core_periphery_strength(
-    graph: ig.Graph, *, seed: int | np.random.SeedSequence | None = None
+    graph: ig.Graph,
+    *,
+    seed: int | np.random.SeedSequence | None = None,
+    n_starts: int = DEFAULT_STARTS,
 ) -> float:
     """The strength of core–periphery structure as one number: the discrete BE ``rho``.
 
@@ -627,11 +630,14 @@ def core_periphery_strength(
         Any graph; its undirected simple version is fitted.
     seed : int, numpy.random.SeedSequence or None, default None
         Seed of the heuristic's random starts and tie-breaks.
+    n_starts : int, default 10
+        Starts of the discrete heuristic, ≥ 1.
 
     Returns
     -------
     float
-        ``borgatti_everett(graph, model="discrete", n_nulls=0, seed=seed).rho``: the
+        ``borgatti_everett(graph, model="discrete", n_nulls=0, n_starts=n_starts,
+        seed=seed).rho``: the
         correlation in [−1, 1] between the adjacency matrix and the best ideal core–periphery
         pattern found; NaN for a degenerate graph (fewer than 3 vertices, no edge, or
         complete). No significance test is run.
@@ -659,12 +665,11 @@ def core_periphery_strength(
     # borgatti_everett's observed fit without its per-actor table (this runs once per
     # mesoscale null: building the table of names cost a third of a small graph's fit)
     graph = _check_graph(graph)
+    n_starts = _check_count("n_starts", n_starts, 1)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     n = graph.vcount()
     u, v = _simple_undirected(n, _edge_array(graph))
-    return float(
-        _fit(n, u, v, "discrete", DEFAULT_STARTS, np.random.default_rng(child_seed(root, 0)))[2]
-    )
+    return float(_fit(n, u, v, "discrete", n_starts, np.random.default_rng(child_seed(root, 0)))[2])
 
 
 def _null_fit(task: tuple[Any, ...]) -> float:

@@ -454,4 +454,6 @@ def test_core_periphery_strength_is_the_fits_rho(graph):
     for seed in range(3):
         fit = borgatti_everett(graph, n_nulls=0, seed=seed)
         assert core_periphery_strength(graph, seed=seed) == fit.rho
+        fewer = borgatti_everett(graph, n_nulls=0, n_starts=3, seed=seed)
+        assert core_periphery_strength(graph, seed=seed, n_starts=3) == fewer.rho <= fit.rho
     assert math.isnan(core_periphery_strength(ig.Graph(3)))

@@ -91,8 +91,9 @@ METHODS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "Modular or hierarchical",
-        "Per community: Leiden modularity, core-periphery strength, global reaching centrality, "
-        "each as a z-score against degree-preserving nulls.",
+        "Per community: Leiden modularity (2 iterations), core-periphery strength (the discrete "
+        "Borgatti–Everett ρ, best of 3 starts of the heuristic), global reaching centrality, "
+        "each as a z-score against degree-preserving nulls analysed the same way.",
         "Traag, Waltman & van Eck (2019) Sci. Rep. 9:5233; Mones, Vicsek & Vicsek (2012) "
         "PLoS ONE 7:e33799",
     ),

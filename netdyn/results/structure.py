@@ -23,6 +23,7 @@ a parameter; betweenness is sampled from pivots above
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any
@@ -93,6 +94,14 @@ NULL_SWAPS_PER_EDGE = 3
 #: at least as large as the observed value, and over a fifth of those drawn) or clearly in
 #: excess (confidence bounds; analytics.hierarchy.mesoscale_profile).
 MESOSCALE_STOP_H = 5
+#: Starts of the discrete Borgatti–Everett heuristic behind each mesoscale core-periphery
+#: strength, observed and null alike (the core-periphery test itself keeps 10). Measured on
+#: the default run's 120 community profiles (2,014 nulls, ``n_jobs=2``): 24.5 s wall at 10
+#: starts, 18.2 s at 3; the same label for all 120, the cp z-score unchanged in the median
+#: (at most 0.55 apart), and rho at most 6.3 % lower in any profile. On 870 graphs of
+#: reddit-college's communities and weekly windows (observed and nulls), 3 starts reached
+#: the 10-start rho in 98.7 % (1 start: 96.6 %).
+MESOSCALE_CP_STARTS = 3
 #: Default windows of the per-window community profiles.
 WEEKLY = WindowSpec.parse("7d")
 
@@ -403,6 +412,7 @@ def write_structure(
         run_id,
         columns=("kind", "actor_id", "target_actor_id", "community", "occurred_at", _WEIGHT_ONLY),
     )
+    mesoscale_cp = functools.partial(core_periphery_strength, n_starts=MESOSCALE_CP_STARTS)
     if events.height and events["community"].null_count() == events.height:
         # no venues in these data (an e-mail or message log): profile the whole network
         events = events.with_columns(community=pl.lit(WHOLE_NETWORK))
@@ -416,7 +426,7 @@ def write_structure(
             reach_max_targets=reach_max_targets or None,
             seed=seeds[4],
             n_jobs=n_jobs,
-            cp_strength=core_periphery_strength,
+            cp_strength=mesoscale_cp,
         ).profiles
     ]
     if window is not None and events["occurred_at"].null_count() < events.height:
@@ -431,7 +441,7 @@ def write_structure(
                 reach_max_targets=reach_max_targets or None,
                 seed=seeds[5],
                 n_jobs=n_jobs,
-                cp_strength=core_periphery_strength,
+                cp_strength=mesoscale_cp,
             ).profiles
         )
     del events
