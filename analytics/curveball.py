@@ -101,9 +101,15 @@ def curveball_edges(
         )
         trades = nk.randomization.GlobalCurveball(graph, int(global_trades))
         trades.run()
-        edges = np.array(list(trades.getGraph().iterEdges()), dtype=np.int64).reshape(-1, 2)
+        null = trades.getGraph()
+        flat = np.fromiter(
+            (x for edge in null.iterEdges() for x in edge),
+            dtype=np.int64,
+            count=2 * null.numberOfEdges(),
+        )
     finally:
         nk.setNumberOfThreads(threads)
+    edges = flat.reshape(-1, 2)
     lo, hi = np.minimum(edges[:, 0], edges[:, 1]), np.maximum(edges[:, 0], edges[:, 1])
     key = np.sort(lo * np.int64(n) + hi)
     return key // n, key % n
