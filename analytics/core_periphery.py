@@ -68,7 +68,7 @@ from scipy.optimize import Bounds, minimize
 from threadpoolctl import threadpool_limits
 
 from netdyn.analytics._igraph_random import child_seed
-from netdyn.analytics.curveball import GLOBAL_TRADES, curveball_edges
+from netdyn.analytics.curveball import GLOBAL_TRADES, check_global_trades, curveball_edges
 from netdyn.analytics.monte_carlo import DEFAULT_H, ordered_map, sequential_p_value
 from netdyn.core.errors import InvalidInputError
 from netdyn.core.parallel import map_ordered
@@ -150,14 +150,6 @@ def _check_count(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise InvalidInputError(f"{name} must be an integer ≥ {minimum}; got {value!r}")
     return int(value)
-
-
-def _check_trades(global_trades: Any) -> int:
-    if isinstance(global_trades, bool) or not isinstance(global_trades, (int, np.integer)):
-        raise InvalidInputError(f"global_trades must be an integer >= 1; got {global_trades!r}")
-    if global_trades < 1:
-        raise InvalidInputError(f"global_trades must be an integer >= 1; got {global_trades!r}")
-    return int(global_trades)
 
 
 def _null_edges(
@@ -566,7 +558,7 @@ def borgatti_everett(
         raise InvalidInputError(f"model must be one of {MODELS}; got {model!r}")
     n_nulls = _check_count("n_nulls", n_nulls, 0)
     n_starts = _check_count("n_starts", n_starts, 1)
-    trades = _check_trades(global_trades)
+    trades = check_global_trades(global_trades)
     h = _check_count("h", h, 1)
     n_jobs = _check_jobs(n_jobs)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -759,7 +751,7 @@ def _order_by(score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 #: Integer sort keys must be below this (two 16-bit radix passes); degrees are far smaller.
-_INT_KEYS = 2**31
+_INT_KEYS = 2**32
 
 
 def _stable_argsort(key: np.ndarray) -> np.ndarray:
@@ -816,19 +808,10 @@ def _split_order(x: np.ndarray, n_peri: np.ndarray, rng: np.random.Generator) ->
     """Core vertices, then periphery vertices, each by descending periphery-neighbour count.
 
     Ties in a uniformly random order: ``perm[np.lexsort((-n_peri[perm], ~x[perm]))]`` with
-    ``perm = rng.permutation(n)`` (a test holds it to that), by radix passes.
+    ``perm = rng.permutation(n)`` (a test holds it to that). It is :func:`_order_by` of
+    ``n_peri`` raised by more than its maximum on the core, so core vertices come first.
     """
-    perm = rng.permutation(x.size)
-    ranked = n_peri[perm]
-    top = ranked.max(initial=0.0)
-    if (
-        ranked.min(initial=0.0) >= 0
-        and 2 * top + 1 < _INT_KEYS
-        and np.all(ranked == np.floor(ranked))
-    ):
-        key = (top - ranked).astype(np.int64) + (~x[perm]).astype(np.int64) * (np.int64(top) + 1)
-        return perm[_stable_argsort(key)]
-    return perm[np.lexsort((-ranked, ~x[perm]))]
+    return _order_by(n_peri + x * (n_peri.max(initial=0.0) + 1.0), rng)
 
 
 def _continuous_rho(c: np.ndarray, adj: sp.csr_matrix, m: int) -> float:

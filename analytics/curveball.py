@@ -19,7 +19,7 @@ import numpy as np
 
 from netdyn.core.errors import InvalidInputError
 
-__all__ = ["GLOBAL_TRADES", "curveball_edges"]
+__all__ = ["GLOBAL_TRADES", "check_global_trades", "curveball_edges"]
 
 #: Global trades per null. Measured with ``benchmarks/bench_null_mixing.py`` (seed 1): the
 #: share of the observed edges still present in a null, which falls to what an independent
@@ -30,6 +30,26 @@ __all__ = ["GLOBAL_TRADES", "curveball_edges"]
 #: (4.1 CPU-s, conversions included), against 0.0255 after 3 switching trials per edge
 #: (10.3 CPU-s).
 GLOBAL_TRADES = 10
+
+
+def check_global_trades(global_trades: object) -> int:
+    """``global_trades`` as an int, checked.
+
+    Raises
+    ------
+    InvalidInputError
+        If it is not an integer >= 1 (a bool or a float is refused).
+
+    Examples
+    --------
+    >>> check_global_trades(10)
+    10
+    """
+    if isinstance(global_trades, bool) or not isinstance(global_trades, int | np.integer):
+        raise InvalidInputError(f"global_trades must be an integer >= 1; got {global_trades!r}")
+    if global_trades < 1:
+        raise InvalidInputError(f"global_trades must be an integer >= 1; got {global_trades!r}")
+    return int(global_trades)
 
 
 def curveball_edges(
@@ -82,8 +102,7 @@ def curveball_edges(
     >>> np.bincount(np.r_[a, b], minlength=4).tolist()  # the degrees are kept
     [2, 2, 3, 1]
     """
-    if int(global_trades) != global_trades or global_trades < 1:
-        raise InvalidInputError(f"global_trades must be an integer >= 1; got {global_trades!r}")
+    global_trades = check_global_trades(global_trades)
     u = np.asarray(u, dtype=np.int64)
     v = np.asarray(v, dtype=np.int64)
     if u.shape != v.shape or np.any(u >= v):
@@ -99,7 +118,7 @@ def curveball_edges(
         graph = nk.graph.GraphFromCoo(
             (np.ones(u.size), (u.astype(np.uint64), v.astype(np.uint64))), n=n, directed=False
         )
-        trades = nk.randomization.GlobalCurveball(graph, int(global_trades))
+        trades = nk.randomization.GlobalCurveball(graph, global_trades)
         trades.run()
         null = trades.getGraph()
         flat = np.fromiter(

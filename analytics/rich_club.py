@@ -33,14 +33,13 @@ from netdyn.analytics.core_periphery import (
     _check_count,
     _check_graph,
     _check_jobs,
-    _check_trades,
     _chunks,
     _edge_array,
     _null_edges,
     _run_chunks,
     _simple_undirected,
 )
-from netdyn.analytics.curveball import GLOBAL_TRADES
+from netdyn.analytics.curveball import GLOBAL_TRADES, check_global_trades
 
 __all__ = ["rich_club"]
 
@@ -125,7 +124,7 @@ def rich_club(
     """
     graph = _check_graph(graph)
     n_rand = _check_count("n_randomisations", n_randomisations, 0)
-    trades = _check_trades(global_trades)
+    trades = check_global_trades(global_trades)
     n_jobs = _check_jobs(n_jobs)
     n = graph.vcount()
     u, v = _simple_undirected(n, _edge_array(graph))
