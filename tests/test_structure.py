@@ -265,3 +265,19 @@ def test_the_report_shows_the_nulls_drawn_next_to_each_p_value(planted):
     assert "(against 5 degree-preserving randomisations)" in context["rich_club_verdict"]
     for r in context["role_fits"]:
         assert "; silhouette test p" in r["verdict"] and "nulls" in r["verdict"], r["verdict"]
+
+
+def test_methods_appendix_states_the_mesoscale_settings_in_use():
+    """The appendix sentence follows the constants the profiles are computed with."""
+    from netdyn.report.methods import METHODS
+
+    (text,) = [what for name, what, _ in METHODS if name == "Modular or hierarchical"]
+    assert text == (
+        "Per community: Leiden modularity (2 iterations), core-periphery strength (the discrete "
+        "Borgatti–Everett ρ, best of 3 starts of the heuristic), global reaching centrality, "
+        "each as a z-score against degree-preserving nulls analysed the same way."
+    )
+    from netdyn.analytics.hierarchy import LEIDEN_ITERATIONS
+    from netdyn.results.structure import MESOSCALE_CP_STARTS
+
+    assert (LEIDEN_ITERATIONS, MESOSCALE_CP_STARTS) == (2, 3)

@@ -3,6 +3,9 @@ paper it follows."""
 
 from __future__ import annotations
 
+from netdyn.analytics.hierarchy import LEIDEN_ITERATIONS
+from netdyn.results.structure import MESOSCALE_CP_STARTS
+
 __all__ = ["METHODS"]
 
 #: One line per analysis: (analysis, what is computed, reference).
@@ -91,9 +94,10 @@ METHODS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "Modular or hierarchical",
-        "Per community: Leiden modularity (2 iterations), core-periphery strength (the discrete "
-        "Borgatti–Everett ρ, best of 3 starts of the heuristic), global reaching centrality, "
-        "each as a z-score against degree-preserving nulls analysed the same way.",
+        f"Per community: Leiden modularity ({LEIDEN_ITERATIONS} iterations), core-periphery "
+        f"strength (the discrete Borgatti–Everett ρ, best of {MESOSCALE_CP_STARTS} starts of the "
+        "heuristic), global reaching centrality, each as a z-score against degree-preserving "
+        "nulls analysed the same way.",
         "Traag, Waltman & van Eck (2019) Sci. Rep. 9:5233; Mones, Vicsek & Vicsek (2012) "
         "PLoS ONE 7:e33799",
     ),
