@@ -260,6 +260,49 @@ def test_star_is_a_perfect_core_periphery():
     assert core_periphery_strength(ig.Graph.Star(8), seed=0) == fit.rho
 
 
+class _CountingRng:
+    """A numpy Generator that counts the random starts (one ``uniform`` draw each)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng, self.starts = np.random.default_rng(seed), 0
+
+    def uniform(self, *args, **kwargs):
+        self.starts += 1
+        return self.rng.uniform(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.rng, name)
+
+
+def _starts_run(
+    n: int, u: np.ndarray, v: np.ndarray, n_starts: int, seed: int
+) -> tuple[int, float]:
+    rng = _CountingRng(seed)
+    rho = core_periphery._fit(n, u, v, "discrete", n_starts, rng)[2]
+    return 1 + rng.starts, rho  # the degree start draws no uniform
+
+
+def test_the_heuristic_stops_after_starts_without_improvement():
+    patience = core_periphery.START_PATIENCE
+    star = ig.Graph.Star(8)
+    u, v = core_periphery._simple_undirected(8, core_periphery._edge_array(star))
+    # the degree start finds the star's perfect core: no later start can improve on it
+    assert _starts_run(8, u, v, 10, seed=1) == (1 + patience, pytest.approx(1.0, abs=1e-12))
+    assert _starts_run(8, u, v, 2, seed=1)[0] == 2  # never more than n_starts
+    # on random graphs a start that improves resets the count: every run stops exactly
+    # `patience` starts after its last improvement, and gives the best of the starts it ran
+    stops = []
+    for seed in range(40):
+        a = erdos_renyi(40, 0.12, [21, seed])
+        i, j = np.nonzero(np.triu(a, 1))
+        ran, rho = _starts_run(40, i.astype(np.int64), j.astype(np.int64), 10, seed)
+        rng = np.random.default_rng(seed)
+        full = core_periphery._fit(40, i.astype(np.int64), j.astype(np.int64), "discrete", ran, rng)
+        assert rho == full[2]
+        stops.append(ran)
+    assert min(stops) == 1 + patience and max(stops) > 1 + patience
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_discrete_fit_finds_the_exhaustive_optimum(seed):
     rng = np.random.default_rng([13, seed])
