@@ -6,19 +6,32 @@ from pathlib import Path
 
 from netdyn.flows.analyze import analysis_parameters
 from netdyn.flows.compare import compare_flow, reusable_analysis
+from netdyn.flows.engine import orchestration, run_flow
 from netdyn.flows.options import AnalysisOptions
 from netdyn.flows.simulate import null_replay_flow, simulate_flow
 from netdyn.store.db import connect, invariant_violations
 
 
-def test_compare_against_null_replays(prefect_harness, tmp_path):
+def test_compare_against_null_replays(tmp_path):
+    # in this process (the local path, tests/test_engine.py holds it equal to Prefect's)
+    with orchestration("local"):
+        _compare_against_null_replays(tmp_path)
+
+
+def _compare_against_null_replays(tmp_path):
     db = str(tmp_path / "cmp.duckdb")
-    real = simulate_flow(db=db, n_events=2500, seed=8, n_actors=400)["label"]
-    shuffled = null_replay_flow(db=db, source=real, model="timestamp_shuffle", seed=1)["label"]
-    rewired = null_replay_flow(db=db, source=real, model="link_shuffle", seed=1)["label"]
+    real = run_flow(simulate_flow, db=db, n_events=2500, seed=8, n_actors=400)["label"]
+    shuffled = run_flow(null_replay_flow, db=db, source=real, model="timestamp_shuffle", seed=1)[
+        "label"
+    ]
+    rewired = run_flow(null_replay_flow, db=db, source=real, model="link_shuffle", seed=1)["label"]
     options = AnalysisOptions(n_bootstrap=0, cp_nulls=5, role_nulls=1, mesoscale_nulls=2)
-    result = compare_flow(
-        sources=[real, shuffled, rewired], db=db, reports_dir=str(tmp_path), options=options
+    result = run_flow(
+        compare_flow,
+        sources=[real, shuffled, rewired],
+        db=db,
+        reports_dir=str(tmp_path),
+        options=options,
     )
     con = connect(db, read_only=True)
     distances = {
@@ -68,8 +81,8 @@ def test_compare_against_null_replays(prefect_harness, tmp_path):
     assert real in html and "Kolmogorov" in html and html.count("<img") >= 5
 
     # comparing again with the same options reuses both analyses: no new analyze run
-    again = compare_flow(
-        sources=[real, shuffled], db=db, reports_dir=str(tmp_path), options=options
+    again = run_flow(
+        compare_flow, sources=[real, shuffled], db=db, reports_dir=str(tmp_path), options=options
     )
     assert again["reused"] == [real, shuffled]
     assert again["analyses"] == {s: result["analyses"][s] for s in (real, shuffled)}

@@ -453,8 +453,9 @@ def test_help_of_every_analysing_command_lists_every_option_with_its_description
         assert "--n-jobs" in text
 
 
-def test_analyze_records_every_option_in_runs_parameters(prefect_harness, tmp_path, monkeypatch):
-    """A real, tiny ``netdyn analyze`` with every field off its default."""
+def test_analyze_records_every_option_in_runs_parameters(tmp_path, monkeypatch):
+    """A real, tiny ``netdyn analyze`` with every field off its default (in this process:
+    the local path, which tests/test_engine.py holds equal to Prefect's)."""
     import netdyn.results.structure
     from netdyn.flows.analyze import analysis_parameters
     from netdyn.store.db import connect
@@ -467,6 +468,7 @@ def test_analyze_records_every_option_in_runs_parameters(prefect_harness, tmp_pa
         return real_rich_club(graph, **kwargs)
 
     monkeypatch.setattr(netdyn.results.structure, "rich_club", spy)
+    monkeypatch.setenv("NETDYN_ORCHESTRATION", "local")
     db = _edge_db(tmp_path)
     reports = tmp_path / "reports"
     result = runner.invoke(

@@ -85,10 +85,20 @@ def build_fixture_db(db: str, work: Path, piped: dict) -> dict:
     """Fill ``db`` through the flows and readers; return the labels and run ids made.
 
     ``db`` starts as a copy of the session's pipeline run (``piped``, the result of
-    :func:`netdyn.flows.pipeline.pipeline_flow`: a seeded platform simulation, analysed).
+    :func:`netdyn.flows.pipeline.pipeline_flow`: a seeded platform simulation, analysed
+    through Prefect). The flows here run in this process (the local path, which
+    ``tests/test_engine.py`` holds equal to Prefect's).
     """
+    from netdyn.flows.engine import orchestration
+
+    with orchestration("local"):
+        return _build_fixture_db(db, work, piped)
+
+
+def _build_fixture_db(db: str, work: Path, piped: dict) -> dict:
     from netdyn.core.errors import RejectedShareError
     from netdyn.flows.analyze import analyze_flow
+    from netdyn.flows.engine import run_flow
     from netdyn.flows.ingest import ingest_flow
     from netdyn.flows.options import AnalysisOptions
     from netdyn.flows.simulate import null_replay_flow
@@ -100,9 +110,10 @@ def build_fixture_db(db: str, work: Path, piped: dict) -> dict:
     reports = str(work / "reports")
     seven = AnalysisOptions(seed=7, **ANALYSIS)
     sim, sim_run = piped["load"]["label"], piped["analysis"]["run_id"]
-    null = null_replay_flow(db=db, source=sim, model="link_shuffle", seed=1)["label"]
+    null = run_flow(null_replay_flow, db=db, source=sim, model="link_shuffle", seed=1)["label"]
     # the null's fits skip the bootstrap (its worker pool costs seconds); the others are kept
-    null_run = analyze_flow(
+    null_run = run_flow(
+        analyze_flow,
         db=db,
         sources=[null],
         reports_dir=reports,
@@ -123,11 +134,17 @@ def build_fixture_db(db: str, work: Path, piped: dict) -> dict:
     growing_runs = []
     for part in (1, 2):
         edges = growing_edges(work / f"growing_{part}.txt", part=part, seed=part)
-        ingest_flow(
-            source="edgelist", path=str(edges), db=db, label=GROWING, publish_artifacts=False
+        run_flow(
+            ingest_flow,
+            source="edgelist",
+            path=str(edges),
+            db=db,
+            label=GROWING,
+            publish_artifacts=False,
         )
         growing_runs.append(
-            analyze_flow(
+            run_flow(
+                analyze_flow,
                 db=db,
                 sources=[GROWING],
                 reports_dir=reports,
@@ -165,7 +182,8 @@ def build_fixture_db(db: str, work: Path, piped: dict) -> dict:
     finally:
         con.close()
     with pytest.raises(RejectedShareError):
-        ingest_flow(
+        run_flow(
+            ingest_flow,
             source="edgelist",
             path=str(CORPUS / "edgelist" / "mostly_bad.txt"),
             db=db,
