@@ -184,6 +184,11 @@ def test_stored_rows_say_how_many_nulls_were_drawn(planted):
     assert detail["p_value_resolution"] == pytest.approx(1 / 31)
     assert detail["null_sampler"] == "global curveball"
     assert detail["global_trades"] == GLOBAL_TRADES
+    assert (detail["starts_max"], detail["start_patience"]) == (10, 3)
+    continuous = con.execute(
+        "select detail from core_periphery_fits where run_id = ? and method = 'continuous'", [run]
+    ).fetchall()[0][0]
+    assert "start_patience" not in json.loads(continuous)  # no starts in the continuous fit
     for n, role_detail in con.execute(
         "select n_nulls, detail from role_fits where run_id = ?", [run]
     ).fetchall():
@@ -270,6 +275,13 @@ def test_the_report_shows_the_nulls_drawn_next_to_each_p_value(planted):
 def test_methods_appendix_states_the_mesoscale_settings_in_use():
     """The appendix sentence follows the constants the profiles are computed with."""
     from netdyn.report.methods import METHODS
+
+    (core,) = [what for name, what, _ in METHODS if name == "Core and periphery"]
+    assert core.startswith(
+        "Borgatti–Everett discrete and continuous models; the discrete fit is the best of at "
+        "most 10 starts of a heuristic (ending after 3 starts in a row without improvement), "
+        "tested against configuration-model nulls refitted the same way;"
+    )
 
     (text,) = [what for name, what, _ in METHODS if name == "Modular or hierarchical"]
     assert text == (

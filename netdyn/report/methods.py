@@ -3,6 +3,7 @@ paper it follows."""
 
 from __future__ import annotations
 
+from netdyn.analytics.core_periphery import DEFAULT_STARTS, START_PATIENCE
 from netdyn.analytics.hierarchy import LEIDEN_ITERATIONS
 from netdyn.results.structure import MESOSCALE_CP_STARTS
 
@@ -79,8 +80,10 @@ METHODS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "Core and periphery",
-        "Borgatti–Everett discrete and continuous models; discrete fit tested against "
-        "configuration-model nulls refitted the same way; normalised rich-club coefficient.",
+        "Borgatti–Everett discrete and continuous models; the discrete fit is the best of at "
+        f"most {DEFAULT_STARTS} starts of a heuristic (ending after {START_PATIENCE} starts in a "
+        "row without improvement), tested against configuration-model nulls refitted the same "
+        "way; normalised rich-club coefficient.",
         "Borgatti & Everett (2000) Social Networks 21:375; Kojaku & Masuda (2018) New J. Phys. "
         "20:043012; Zhou & Mondragón (2004) IEEE Comm. Lett. 8:180; Colizza et al. (2006) "
         "Nature Physics 2:110",

@@ -31,7 +31,13 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from netdyn.analytics.core_periphery import borgatti_everett, core_periphery_strength, coreness
+from netdyn.analytics.core_periphery import (
+    DEFAULT_STARTS,
+    START_PATIENCE,
+    borgatti_everett,
+    core_periphery_strength,
+    coreness,
+)
 from netdyn.analytics.hierarchy import community_profiles
 from netdyn.analytics.interaction_graph import build_interaction_graph
 from netdyn.analytics.monte_carlo import DEFAULT_H
@@ -292,6 +298,14 @@ def write_structure(
                         # the nulls' sampler (analytics.curveball)
                         "null_sampler": "global curveball",
                         "global_trades": fit.global_trades,
+                        # the discrete heuristic: at most this many starts, ending after
+                        # start_patience starts in a row without improvement (observed and
+                        # nulls alike)
+                        **(
+                            {"starts_max": DEFAULT_STARTS, "start_patience": START_PATIENCE}
+                            if model == "discrete"
+                            else {}
+                        ),
                         "seed": seeds[i],
                         # the sequential test (Besag & Clifford 1991): nulls drawn of at most
                         # n_nulls_max, and the smallest p-value the test could give
