@@ -15,6 +15,7 @@ NetworKit's ``GlobalCurveball`` implements it.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import sys
@@ -151,8 +152,6 @@ def _observed_graph(graph_module: Any, n: int, u: np.ndarray, v: np.ndarray) -> 
     (0.26 CPU-s of the 1.1 per null on the reddit-college graph); the key is a digest of the
     edges, and only the last graph is kept.
     """
-    import hashlib
-
     digest = hashlib.blake2b(u.tobytes(), digest_size=16)
     digest.update(v.tobytes())
     key = (n, u.size, digest.digest())

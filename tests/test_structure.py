@@ -277,10 +277,11 @@ def test_methods_appendix_states_the_mesoscale_settings_in_use():
     from netdyn.report.methods import METHODS
 
     (core,) = [what for name, what, _ in METHODS if name == "Core and periphery"]
-    assert core.startswith(
+    assert core == (
         "Borgatti–Everett discrete and continuous models; the discrete fit is the best of at "
         "most 10 starts of a heuristic (ending after 3 starts in a row without improvement), "
-        "tested against configuration-model nulls refitted the same way;"
+        "tested against configuration-model nulls refitted the same way; normalised rich-club "
+        "coefficient."
     )
 
     (text,) = [what for name, what, _ in METHODS if name == "Modular or hierarchical"]
