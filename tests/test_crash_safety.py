@@ -191,6 +191,7 @@ def projected(tmp_path_factory) -> tuple[Path, dict[str, pl.DataFrame]]:
     [
         "projection-actor_activity-before-progress",
         "projection-interactions-before-progress",
+        "projection-cascade_items-before-progress",
         "projection-cascades-replaced",
         "projection-cascades-before-progress",
     ],
@@ -205,11 +206,13 @@ def test_killed_projection_keeps_output_and_progress_together(tmp_path, projecte
     after = snap(con)
     killed = point.removeprefix("projection-").split("-")[0]
     # the killed projection's transaction left no trace; earlier ones may have committed
-    order = ["actor_activity", "interactions", "cascades"]
+    # (the cascade projection's items stage, "cascade_items", commits before its metrics)
+    order = ["actor_activity", "interactions", "cascade_items", "cascades"]
     untouched = {
         "actor_activity": ["proj_actor_activity"],
         "interactions": ["proj_interactions"],
-        "cascades": ["proj_items", "proj_cascades", "proj_forest_flags"],
+        "cascade_items": ["proj_items", "proj_cascades", "proj_forest_flags"],
+        "cascades": ["proj_cascades", "proj_forest_flags"],
     }
     for table in untouched[killed]:
         assert after[table].equals(before[table]), table

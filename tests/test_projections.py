@@ -6,6 +6,7 @@ import gzip
 import random
 import shutil
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -158,3 +159,99 @@ def test_progress_only_moves_with_output(tmp_path):
     assert (again.from_event_seq, again.to_event_seq, again.rows_written) == (head, head, 0)
     with pytest.raises(ValueError, match="unknown projection"):
         advance(con, "nope")
+
+
+def test_advancing_in_pieces_equals_one_piece(tmp_path, monkeypatch):
+    """Pieces of a few events, each its own transaction, give exactly one piece's projections;
+    every progress row ends at the head, the cascade items' stage included."""
+    import netdyn.store.projections as projections
+
+    chunk = simulate_platform(PlatformParams(n_actors=120, n_posts=150, seed=3))
+    whole = connect(tmp_path / "whole.duckdb")
+    ingest_chunk(whole, chunk, source="sim", reader="test")
+    advance_all(whole)
+    pieces = connect(tmp_path / "pieces.duckdb")
+    ingest_chunk(pieces, chunk, source="sim", reader="test")
+    head = projections.log_head(pieces)
+    monkeypatch.setattr(projections, "ADVANCE_CHUNK_EVENTS", 37)
+    commits = []
+    real = projections._set_progress
+    monkeypatch.setattr(
+        projections,
+        "_set_progress",
+        lambda con, p, seq: (commits.append((p, seq)), real(con, p, seq)),
+    )
+    advanced = advance_all(pieces)
+    assert {a.to_event_seq for a in advanced.values()} == {head}
+    a, b = snapshot(whole), snapshot(pieces)
+    for table in PROJ_TABLES:
+        assert a[table].equals(b[table]), table
+    n_pieces = -(-head // 37)
+    for stage in ("actor_activity", "interactions", "cascade_items"):
+        seqs = [seq for p, seq in commits if p == stage]
+        assert seqs == [min(head, 37 * (i + 1)) for i in range(n_pieces)], stage
+    assert [seq for p, seq in commits if p == "cascades"] == [head]
+    assert progress(pieces, "cascade_items") == head
+
+
+def test_a_failed_piece_is_reported_not_masked(tmp_path, monkeypatch):
+    """A statement failing inside a piece rolls it back and raises its own error, and the
+    committed pieces before it stay."""
+    import netdyn.store.projections as projections
+
+    con = connect(tmp_path / "p.duckdb")
+    chunk = simulate_platform(PlatformParams(n_actors=60, n_posts=50, seed=4))
+    ingest_chunk(con, chunk, source="sim", reader="test")
+    monkeypatch.setattr(projections, "ADVANCE_CHUNK_EVENTS", 40)
+    calls = []
+
+    def flaky(con, since, until):
+        calls.append(since)
+        if len(calls) == 2:
+            raise OSError("disk went away")
+        return projections._advance_actor_activity(con, since, until)
+
+    monkeypatch.setitem(projections._ADVANCERS, "actor_activity", flaky)
+    with pytest.raises(OSError, match="disk went away"):
+        advance(con, "actor_activity")
+    assert progress(con, "actor_activity") == 40
+    assert (
+        con.sql("select sum(n_events) from proj_actor_activity").fetchall()[0][0]
+        == 40
+        - (
+            con.sql(
+                "select count(*) from events where event_seq <= 40 and actor_id is null"
+            ).fetchall()[0][0]
+        )
+    )
+
+
+class _CommitFails:
+    """A connection whose commits end the transaction and then report a failure, as DuckDB's
+    do when a commit runs out of memory ("failed to pin block")."""
+
+    def __init__(self, con):
+        self._con = con
+
+    def execute(self, query, *args):
+        result = self._con.execute(query, *args)
+        if query == "commit":
+            raise duckdb.OutOfMemoryException("could not allocate block: failed to pin block")
+        return result
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def test_a_failed_commit_raises_its_own_error(tmp_path):
+    """DuckDB ends a transaction whose commit fails; the error raised is the commit's, not a
+    'no transaction is active' from the rollback after it."""
+    con = connect(tmp_path / "p.duckdb")
+    ingest_chunk(
+        con,
+        simulate_platform(PlatformParams(n_actors=30, n_posts=20, seed=5)),
+        source="sim",
+        reader="test",
+    )
+    with pytest.raises(duckdb.OutOfMemoryException, match="failed to pin block"):
+        advance(_CommitFails(con), "interactions")
