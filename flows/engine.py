@@ -142,15 +142,22 @@ def retriable(error: BaseException) -> bool:
     Any exception that is not a :class:`~netdyn.core.errors.NetDynError` is retried, and
     :class:`~netdyn.core.errors.EventLogError` (which includes a database locked by another
     writer); every other netdyn error (bad input, unknown format, schema) would fail the
-    same way again.
+    same way again, and so would running out of memory (DuckDB's ``memory_limit`` or the
+    machine's).
 
     Examples
     --------
     >>> retriable(OSError("disk busy")), retriable(InvalidInputError("bad row"))
     (True, False)
+    >>> retriable(MemoryError())
+    False
     """
     if isinstance(error, NetDynError):
         return isinstance(error, EventLogError)
+    from netdyn.store.db import out_of_memory_message
+
+    if out_of_memory_message(error) is not None:
+        return False  # the same step needs the same memory again
     return isinstance(error, Exception)
 
 

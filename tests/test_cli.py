@@ -427,6 +427,20 @@ def test_a_database_held_by_another_writer_is_named_with_the_fix(tmp_path):
         holder.wait()
 
 
+def test_running_out_of_duckdb_memory_names_the_setting(tmp_path):
+    """A real out-of-memory error (a 1 MB memory_limit) ends in one line naming the limit and
+    NETDYN_MEMORY_LIMIT, exit 2, no traceback."""
+    db = _edge_db(tmp_path)
+    result = runner.invoke(
+        app,
+        ["analyze", "--db", str(db)],
+        env={"COLUMNS": "400", "NETDYN_ORCHESTRATION": "local", "NETDYN_MEMORY_LIMIT": "1MB"},
+    )
+    _assert_clean_error(
+        result, "DuckDB ran out of memory within its memory_limit of 1MB", "NETDYN_MEMORY_LIMIT="
+    )
+
+
 def test_an_error_inside_a_flow_ends_in_one_line_without_traceback(prefect_harness, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("garbage\n{{{\n")

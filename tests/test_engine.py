@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import duckdb
 import pytest
 from builders import copy_database, result_rows
 from prefect import flow, task
@@ -61,6 +62,19 @@ def test_local_steps_retry_io_errors_only():
         with pytest.raises(InvalidInputError):
             step(flaky, "bad")
         assert calls == ["bad"]  # bad input is not retried
+
+    @task(**io_retry_options(0.0))
+    def hungry() -> None:
+        calls.append("hungry")
+        try:
+            raise duckdb.OutOfMemoryException("failed to pin block of size 256.0 KiB")
+        except duckdb.Error as e:
+            raise RuntimeError("projections failed") from e  # found through the cause too
+
+    calls.clear()
+    with orchestration("local"), pytest.raises(RuntimeError):
+        step(hungry)
+    assert calls == ["hungry"]  # running out of memory is not retried either
 
     @task(retries=1, retry_delay_seconds=0)
     def always(x: int) -> int:

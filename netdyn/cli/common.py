@@ -253,7 +253,8 @@ def _forget_tracebacks(error: BaseException) -> None:
 
 
 def _handles_errors(command: F) -> F:
-    """Turn the project's errors into one ``error:`` line and exit code 2.
+    """Turn the project's errors, and running out of memory, into one ``error:`` line and
+    exit code 2 (:func:`netdyn.store.db.out_of_memory_message` says what to raise).
 
     The exit is raised after the ``except`` block, so it carries no chained exception.
     """
@@ -265,6 +266,14 @@ def _handles_errors(command: F) -> F:
             return command(*args, **kwargs)
         except NetDynError as e:
             message = str(e) or type(e).__name__
+            _forget_tracebacks(e)
+        except Exception as e:
+            from netdyn.store.db import out_of_memory_message
+
+            oom = out_of_memory_message(e)
+            if oom is None:
+                raise
+            message = oom
             _forget_tracebacks(e)
         _fail(message)
 

@@ -19,6 +19,8 @@ from netdyn.store.sqlmodels import apply_models
 __all__ = [
     "connect",
     "DEFAULT_MEMORY_LIMIT",
+    "memory_limit",
+    "out_of_memory_message",
     "invariant_violations",
     "query_dicts",
     "query_one",
@@ -29,6 +31,46 @@ log = logging.getLogger(__name__)
 #: DuckDB's memory ceiling for netdyn connections (``$NETDYN_MEMORY_LIMIT`` overrides it).
 #: Larger work spills to a temporary folder, so peak memory stays bounded on big inputs.
 DEFAULT_MEMORY_LIMIT = "1.5GB"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory ceiling for netdyn connections: ``$NETDYN_MEMORY_LIMIT`` or the default."""
+    return os.environ.get("NETDYN_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+
+
+def out_of_memory_message(error: BaseException) -> str | None:
+    """The one-line fix for an out-of-memory failure, or None if ``error`` is not one.
+
+    DuckDB raises ``OutOfMemoryException`` when a query needs more than its ``memory_limit``
+    (and cannot spill); Python raises :class:`MemoryError` when the machine has no more. The
+    error's causes are searched too. Running the same step again would fail the same way, so
+    such errors are not retried (:func:`netdyn.flows.engine.retriable`).
+
+    Examples
+    --------
+    >>> out_of_memory_message(ValueError("x")) is None
+    True
+    >>> out_of_memory_message(MemoryError()).startswith("the machine ran out of memory")
+    True
+    """
+    seen: set[int] = set()
+    item: BaseException | None = error
+    while item is not None and id(item) not in seen:
+        seen.add(id(item))
+        if isinstance(item, duckdb.OutOfMemoryException):
+            first = (str(item).strip().splitlines() or ["out of memory"])[0]
+            return (
+                f"DuckDB ran out of memory within its memory_limit of {memory_limit()} ({first}); "
+                "set NETDYN_MEMORY_LIMIT higher (e.g. NETDYN_MEMORY_LIMIT=4GB) if the machine "
+                "has the memory"
+            )
+        if isinstance(item, MemoryError):
+            return (
+                "the machine ran out of memory; lower the analysis size limits "
+                "(see 'netdyn analyze --help') or NETDYN_MEMORY_LIMIT, or use a larger machine"
+            )
+        item = item.__cause__ or item.__context__
+    return None
 
 
 def _is_lock_conflict(error: duckdb.Error) -> bool:
@@ -95,7 +137,7 @@ def connect(
             time.sleep(0.25)
     con.execute("set timezone = 'UTC'")
     con.execute("set enable_progress_bar = false")
-    limit = os.environ.get("NETDYN_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    limit = memory_limit()
     try:
         con.execute(f"set memory_limit = '{limit.replace(chr(39), '')}'")
     except duckdb.Error as e:
