@@ -76,7 +76,7 @@ class Outcome:
     status: str = "not run"
     detail: str = ""
     load: str = ""
-    steps: list[tuple[str, float, float]] = field(default_factory=list)
+    steps: list[tuple[str, float, float, int]] = field(default_factory=list)
     n_events: int = 0
 
 
@@ -122,8 +122,9 @@ def timed(cmd: list[str], cwd: Path, timeout: float, env: dict | None = None) ->
     return Measure(wall, cpu, rss, ok, tail)
 
 
-def steps_of(db: Path, flow: str = "analyze") -> tuple[list[tuple[str, float, float]], int]:
-    """The last ``flow`` run's steps (name, seconds, CPU seconds) and its number of events."""
+def steps_of(db: Path, flow: str = "analyze") -> tuple[list[tuple[str, float, float, int]], int]:
+    """The last ``flow`` run's steps (name, seconds, CPU seconds, peak RSS bytes so far) and
+    its number of events."""
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
@@ -134,7 +135,8 @@ def steps_of(db: Path, flow: str = "analyze") -> tuple[list[tuple[str, float, fl
         if not run:
             return [], 0
         steps = con.execute(
-            "select step, seconds, cpu_seconds from run_steps where run_id = ? order by position",
+            "select step, seconds, cpu_seconds, peak_rss_bytes from run_steps where run_id = ? "
+            "order by position",
             [run[0][0]],
         ).fetchall()
         n = con.execute(
@@ -142,7 +144,7 @@ def steps_of(db: Path, flow: str = "analyze") -> tuple[list[tuple[str, float, fl
             "(select unnest(sources) from runs where run_id = ?)",
             [run[0][0]],
         ).fetchall()[0][0]
-        return [(s, float(t), float(c)) for s, t, c in steps], int(n)
+        return [(s, float(t), float(c), int(r)) for s, t, c, r in steps], int(n)
     finally:
         con.close()
 
@@ -293,12 +295,12 @@ def growth_table(outcomes: list[Outcome]) -> list[str]:
     lines = ["", "| step | " + " | ".join(
         f"{a.name}→{b.name}" for a, b in zip(scale, scale[1:], strict=False)) + " |",
         "|---|" + "---|" * (len(scale) - 1)]  # fmt: skip
-    names = [s for s, _, _ in scale[0].steps]
+    names = [s for s, *_ in scale[0].steps]
     for name in names:
         cells = []
         for a, b in zip(scale, scale[1:], strict=False):
-            ta = next((t for s, t, _ in a.steps if s == name), math.nan)
-            tb = next((t for s, t, _ in b.steps if s == name), math.nan)
+            ta = next((t for s, t, *_ in a.steps if s == name), math.nan)
+            tb = next((t for s, t, *_ in b.steps if s == name), math.nan)
             if ta > 0.05 and tb > 0:
                 cells.append(f"{math.log(tb / ta) / math.log(b.n_events / a.n_events):.2f}")
             else:
@@ -320,8 +322,10 @@ def table(outcomes: list[Outcome]) -> str:
         )
     for o in outcomes:
         if o.steps:
-            lines += ["", f"**{o.name}** ({o.n_events:,} events), seconds per step: "
-                      + ", ".join(f"{s} {t:.1f}" for s, t, _ in o.steps)]  # fmt: skip
+            lines += ["", f"**{o.name}** ({o.n_events:,} events), per step: wall s / CPU s "
+                      "(CPU of this process and ended workers) / peak RSS GB so far: "
+                      + ", ".join(f"{s} {t:.1f}/{c:.0f}/{r / GIB:.2f}"
+                                  for s, t, c, r in o.steps)]  # fmt: skip
     lines += growth_table(outcomes)
     return "\n".join(lines) + "\n"
 
