@@ -253,8 +253,7 @@ def _forget_tracebacks(error: BaseException) -> None:
 
 
 def _handles_errors(command: F) -> F:
-    """Turn the project's errors, and running out of memory, into one ``error:`` line and
-    exit code 2 (:func:`netdyn.store.db.out_of_memory_message` says what to raise).
+    """Turn the project's errors and running out of memory into one ``error:`` line, exit 2.
 
     The exit is raised after the ``except`` block, so it carries no chained exception.
     """
@@ -264,16 +263,13 @@ def _handles_errors(command: F) -> F:
         message = ""
         try:
             return command(*args, **kwargs)
-        except NetDynError as e:
-            message = str(e) or type(e).__name__
-            _forget_tracebacks(e)
         except Exception as e:
             from netdyn.store.db import out_of_memory_message
 
-            oom = out_of_memory_message(e)
-            if oom is None:
+            message = (str(e) or type(e).__name__) if isinstance(e, NetDynError) else ""
+            message = message or out_of_memory_message(e) or ""
+            if not message:
                 raise
-            message = oom
             _forget_tracebacks(e)
         _fail(message)
 
