@@ -1,7 +1,8 @@
 """Input checks and id coding shared by the analytics modules.
 
 :func:`as_values` checks a one-dimensional sample of non-negative numbers;
-:func:`dense_codes` codes the two end columns of an edge list as integers 0 … n − 1.
+:func:`dense_codes` codes the two end columns of an edge list as integers 0 … n − 1;
+:func:`unique_values` is ``np.unique`` of a flat array, by a sort.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import polars as pl
 
 from netdyn.core.errors import InvalidInputError
 
-__all__ = ["as_values", "dense_codes"]
+__all__ = ["as_values", "dense_codes", "unique_values"]
 
 
 def dense_codes(a: pl.Series, b: pl.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -81,3 +82,41 @@ def as_values(values: Any, name: str) -> np.ndarray:
     if np.any(x < 0):
         raise InvalidInputError(f"{name} must be >= 0; got minimum {x.min()}")
     return x
+
+
+def unique_values(values: Any) -> np.ndarray:
+    """The sorted distinct values of an array, as ``np.unique(values)`` gives them, by a sort.
+
+    NumPy 2.3 and later find the distinct values of a plain ``np.unique`` call with a hash
+    table: on 3,000,000 random int64 keys that took 3.8 CPU-s here (numpy 2.4.6), against
+    0.02 s for a sort and a mask. At 10^7 events this was a tenth of the structure task
+    (edge-key deduplication of every mesoscale null, the reaching centrality's levels).
+
+    Parameters
+    ----------
+    values : array_like
+        Any shape; flattened, as ``np.unique`` does.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (k,), the distinct values in ascending order, NaNs (if any) collapsed into one
+        at the end, as ``np.unique`` with its default ``equal_nan=True``.
+
+    Examples
+    --------
+    >>> unique_values([3, 1, 3, 2]).tolist()
+    [1, 2, 3]
+    >>> unique_values(np.array([2.0, np.nan, 1.0, np.nan])).tolist()
+    [1.0, 2.0, nan]
+    """
+    s = np.sort(np.asarray(values).ravel())
+    if s.size < 2:
+        return s
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    if s.dtype.kind in "fc" and np.isnan(s[-1]):  # NaNs sort last and never equal each other
+        first_nan = int(np.searchsorted(np.isnan(s), True))
+        keep[first_nan + 1 :] = False
+    return s[keep]

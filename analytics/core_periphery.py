@@ -66,6 +66,7 @@ import polars as pl
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from netdyn.analytics._arrays import unique_values
 from netdyn.analytics._igraph_random import child_seed
 from netdyn.analytics.curveball import GLOBAL_TRADES, check_global_trades, curveball_edges
 from netdyn.analytics.monte_carlo import DEFAULT_H, ordered_map, sequential_p_value
@@ -128,7 +129,7 @@ def _simple_undirected(n: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarra
     u = np.minimum(edges[:, 0], edges[:, 1])
     v = np.maximum(edges[:, 0], edges[:, 1])
     keep = u != v
-    key = np.unique(u[keep] * np.int64(max(n, 1)) + v[keep])
+    key = unique_values(u[keep] * np.int64(max(n, 1)) + v[keep])
     return key // max(n, 1), key % max(n, 1)
 
 
@@ -279,7 +280,7 @@ def _simple_pairs(n: int, edges: np.ndarray, directed: bool) -> tuple[np.ndarray
     if not directed:
         return _simple_undirected(n, edges)
     keep = edges[:, 0] != edges[:, 1]
-    key = np.unique(edges[keep, 0] * np.int64(max(n, 1)) + edges[keep, 1])
+    key = unique_values(edges[keep, 0] * np.int64(max(n, 1)) + edges[keep, 1])
     return key // max(n, 1), key % max(n, 1)
 
 

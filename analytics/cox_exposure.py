@@ -50,6 +50,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from netdyn.analytics._arrays import unique_values
 from netdyn.analytics.exposure import _adoption_times, _exposure_steps, _require, _seconds
 from netdyn.core.errors import InvalidInputError
 
@@ -202,7 +203,7 @@ class _CoxData:
 
 def _cox_data(start: np.ndarray, stop: np.ndarray, event: np.ndarray, x: np.ndarray) -> _CoxData:
     values, value_index = np.unique(x, return_inverse=True)
-    times = np.unique(stop[event])
+    times = unique_values(stop[event])
     n_values, m = values.size, times.size
     n_at_risk = np.zeros((n_values, m), dtype=np.float64)
     for a in range(n_values):  # a loop over distinct covariate values, not rows

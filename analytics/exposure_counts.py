@@ -51,6 +51,7 @@ import polars as pl
 from scipy import stats
 
 from netdyn.analytics import cox_tables
+from netdyn.analytics._arrays import unique_values
 from netdyn.analytics.cox_exposure import CoxExposureResult, check_cox_options
 from netdyn.analytics.exposure import (
     _adoption_times,
@@ -196,7 +197,7 @@ def _prepare(
     formed = coded_edges["formed_at"].to_numpy().astype(np.float64)
     # an exposure happens at max(adopted, formed): its rank among these instants is the max
     # of the two ranks, so exposures sort by (pair, time) with one integer sort
-    instants = np.unique(np.concatenate([adopted_at, formed]))
+    instants = unique_values(np.concatenate([adopted_at, formed]))
     return _Prepared(
         n_actors=n_actors,
         n_contagions=n_contagions,
@@ -584,8 +585,8 @@ def exposure_analysis(
         n_intervals += ch.x.size
         n_events += int(ch.event.sum())
         observed[ch.cluster] = True
-        value_parts.append(np.unique(ch.x))
-        time_parts.append(np.unique(ch.stop[ch.event]))
+        value_parts.append(unique_values(ch.x))
+        time_parts.append(unique_values(ch.stop[ch.event]))
         if cached + ch.x.size <= chunk_size:
             cache[i] = (ch.cluster, ch.x, ch.start, ch.stop, ch.event, ch.last)
             cached += ch.x.size
@@ -614,8 +615,8 @@ def exposure_analysis(
         "time_origin": time_origin,
         "confidence": confidence,
     }
-    values = np.unique(np.concatenate(value_parts))
-    times = np.unique(np.concatenate(time_parts))
+    values = unique_values(np.concatenate(value_parts))
+    times = unique_values(np.concatenate(time_parts))
     del value_parts, time_parts
 
     def finish(status: str, **fields: float) -> ExposureAnalysis:

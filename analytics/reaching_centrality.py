@@ -28,6 +28,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from netdyn.analytics._arrays import unique_values
 from netdyn.core.errors import InvalidInputError
 
 __all__ = ["local_reaching_centrality", "global_reaching_centrality"]
@@ -226,7 +227,7 @@ def _reach_counts(
         level[frontier] = height
         ps = parents[_ranges(parent_ptr[frontier], parent_ptr[frontier + 1] - parent_ptr[frontier])]
         remaining -= np.bincount(ps, minlength=k)
-        frontier = np.unique(ps[remaining[ps] == 0])
+        frontier = unique_values(ps[remaining[ps] == 0])
         height += 1
     # Out-edges grouped by source, sources ordered by level: one slice per level.
     order = np.lexsort((src, level[src]))

@@ -582,9 +582,14 @@ def degree_preserving_null(
     return _rewire(g, n_swaps, int_seed(seed_sequence(seed)))
 
 
-def _edge_codes(g: ig.Graph) -> np.ndarray:
-    edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    return edges[:, 0] * max(g.vcount(), 1) + edges[:, 1]
+def _share_absent(g: ig.Graph, null: ig.Graph) -> float:
+    """The share of ``g``'s edges that ``null`` does not have (nan without edges)."""
+    if g.ecount() == 0:
+        return math.nan
+    # igraph looks each pair up in the null's sorted adjacency (np.isin on edge codes cost
+    # 5 CPU-s per null of a 2.9-million-edge graph, this 0.9)
+    found = np.asarray(null.get_eids(g.get_edgelist(), directed=True, error=False))
+    return float(np.mean(found < 0))
 
 
 def _null_replicate(
@@ -606,8 +611,7 @@ def _null_replicate(
             cluster_ss,
             opts["fit_size"],
         )
-    original = _edge_codes(g)
-    moved = float(np.mean(~np.isin(original, _edge_codes(null)))) if original.size else math.nan
+    moved = _share_absent(g, null)
     return {m: (fit[0], fit[1]) for m, fit in fits.items()}, moved
 
 
