@@ -60,6 +60,7 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
+from netdyn.analytics._arrays import unique_values
 from netdyn.analytics.cascades import tree_depths
 from netdyn.core.errors import InvalidInputError
 from netdyn.sim.labels import synthetic_label
@@ -670,7 +671,7 @@ def linear_threshold(
     def thresholds_reached(
         src: np.ndarray, dst: np.ndarray, n_exposures: np.ndarray
     ) -> tuple[np.ndarray, ...]:
-        candidates = np.unique(dst)
+        candidates = unique_values(dst)
         ready = n_exposures[candidates] / in_degree[candidates] >= theta[candidates] - 1e-12
         frontier = candidates[ready]
         # parent: the frontier in-neighbour first in vertex order
