@@ -304,17 +304,25 @@ def windowed_statistics(
     -----
     Cost: one igraph graph per window; sliding windows multiply the work by ``width / step``.
     """
-    windowed = assign_windows(events, spec)
     n_untimed = events.height - events.filter(pl.col("occurred_at").is_not_null()).height
+    # one copy of the events, sorted by window (stable: log order within a window), read
+    # window by window as zero-copy slices; the caller's frame is not referenced after this
+    windowed = assign_windows(events, spec).sort("window_id", maintain_order=True)
+    empty = events.clear()
+    del events
     actor_frames, graph_rows = [], []
     started = None
     if cascades is not None and cascades.height:
         started = assign_windows(
             cascades.select(pl.col("started_at").alias("occurred_at"), "size"), spec
         )
-    for (window_id,), group in windowed.partition_by(
-        "window_id", as_dict=True, maintain_order=True
-    ).items():
+    ids = windowed["window_id"].to_numpy()
+    cuts = np.concatenate(([0], np.flatnonzero(ids[1:] != ids[:-1]) + 1, [ids.size]))
+    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+        if hi <= lo:
+            continue
+        group = windowed.slice(int(lo), int(hi - lo))
+        window_id = int(ids[lo])
         bounds = group.select("window_start", "window_end").row(0)
         metrics = actor_metrics(group, kinds=kinds)
         actor_frames.append(
@@ -338,7 +346,7 @@ def windowed_statistics(
             actor_columns + [c for c in actor_frames[0].columns if c not in actor_columns]
         )
     else:
-        actors = actor_metrics(events.clear(), kinds=kinds).with_columns(
+        actors = actor_metrics(empty, kinds=kinds).with_columns(
             window_start=pl.lit(None, dtype=_WINDOW_TYPE),
             window_end=pl.lit(None, dtype=_WINDOW_TYPE),
         )

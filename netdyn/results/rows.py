@@ -17,6 +17,7 @@ from netdyn.store.eventlog import IDENTITY_COLUMNS
 
 __all__ = [
     "RESULT_TABLES",
+    "WEIGHT_ONLY_ATTRIBUTES",
     "replace_run_rows",
     "finite_or_none",
     "run_scope",
@@ -113,6 +114,14 @@ def finite_or_none(value: Any) -> float | None:
 
 #: The columns :func:`run_events` reads by default: an event's identity, community, attributes.
 _EVENT_COLUMNS = ("event_seq", "source", *IDENTITY_COLUMNS, "community", "attributes")
+
+#: The events' attributes cut down to what the interaction edges read (``weight``, on the
+#: aggregated rows of an observatory export), for :func:`run_events`' ``columns``: post texts
+#: and other attributes are not loaded.
+WEIGHT_ONLY_ATTRIBUTES = (
+    "case when json_extract(attributes, '$.weight') is null then null "
+    "else json_object('weight', json_extract(attributes, '$.weight'))::varchar end as attributes"
+)
 
 
 def run_scope(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[str], int]:

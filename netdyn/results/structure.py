@@ -44,7 +44,12 @@ from netdyn.analytics.monte_carlo import DEFAULT_H
 from netdyn.analytics.rich_club import rich_club
 from netdyn.analytics.roles import roles_with_baseline
 from netdyn.analytics.windows import WindowSpec
-from netdyn.results.rows import finite_or_none, run_events, store_results
+from netdyn.results.rows import (
+    WEIGHT_ONLY_ATTRIBUTES,
+    finite_or_none,
+    run_events,
+    store_results,
+)
 from netdyn.store.projections import advance
 
 __all__ = ["run_graph", "write_structure"]
@@ -138,14 +143,6 @@ def run_graph(con: duckdb.DuckDBPyConnection, run_id: str) -> Any:
         params=[chosen],
     ).pl()["actor_id"]
     return build_interaction_graph(edges, actors=actors.to_list())
-
-
-#: The events' attributes cut down to what the interaction edges read (``weight``, on the
-#: aggregated rows of an observatory export): post texts and other attributes are not loaded.
-_WEIGHT_ONLY = (
-    "case when json_extract(attributes, '$.weight') is null then null "
-    "else json_object('weight', json_extract(attributes, '$.weight'))::varchar end as attributes"
-)
 
 
 def write_structure(
@@ -424,7 +421,14 @@ def write_structure(
     events = run_events(
         con,
         run_id,
-        columns=("kind", "actor_id", "target_actor_id", "community", "occurred_at", _WEIGHT_ONLY),
+        columns=(
+            "kind",
+            "actor_id",
+            "target_actor_id",
+            "community",
+            "occurred_at",
+            WEIGHT_ONLY_ATTRIBUTES,
+        ),
     )
     mesoscale_cp = functools.partial(core_periphery_strength, n_starts=MESOSCALE_CP_STARTS)
     if events.height and events["community"].null_count() == events.height:

@@ -19,7 +19,7 @@ from netdyn.analytics.cascade_scaling import largest_cascade_by_window
 from netdyn.analytics.influence_persistence import influence_persistence
 from netdyn.analytics.windows import WindowSpec, assign_windows, windowed_statistics
 from netdyn.results.heavy_tails import fitted_alpha
-from netdyn.results.rows import run_events, store_results
+from netdyn.results.rows import WEIGHT_ONLY_ATTRIBUTES, run_events, store_results
 
 __all__ = ["write_windows"]
 
@@ -42,12 +42,21 @@ def write_windows(
     dict
         ``n_windows``, ``n_untimed_events``, rows written per table.
     """
-    events = run_events(con, run_id)
     cascades = con.sql(
         "select started_at, size from cascades where run_id = ? and started_at is not null",
         params=[run_id],
     ).pl()
-    stats = windowed_statistics(events, spec, cascades=cascades)
+    # only the columns the window statistics read (post texts are not loaded), and no
+    # reference kept here, so the events are freed once they are cut into windows
+    stats = windowed_statistics(
+        run_events(
+            con,
+            run_id,
+            columns=("kind", "actor_id", "target_actor_id", "occurred_at", WEIGHT_ONLY_ATTRIBUTES),
+        ),
+        spec,
+        cascades=cascades,
+    )
     scores = stats.actors.select(
         "window_start", "actor_id", pl.col("in_strength").alias("score")
     ).filter(pl.col("score") > 0)
