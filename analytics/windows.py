@@ -303,6 +303,10 @@ def windowed_statistics(
     Notes
     -----
     Cost: one igraph graph per window; sliding windows multiply the work by ``width / step``.
+    Memory: one copy of the timed events sorted by window (``width / step`` copies of each
+    event for sliding windows), read window by window as zero-copy slices, plus one window's
+    graph; the input frame is not referenced once it is cut (a caller that drops its own
+    reference frees it).
     """
     n_untimed = events.height - events.filter(pl.col("occurred_at").is_not_null()).height
     # one copy of the events, sorted by window (stable: log order within a window), read
